@@ -1,0 +1,16 @@
+"""The ``swim`` console script: the project's ``manage.py``."""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run a Django management command (``swim migrate``, ``swim db_worker``...)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "swim.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(argv if argv is not None else sys.argv)
+
+
+if __name__ == "__main__":
+    main()
