@@ -70,7 +70,10 @@ class Organisation(models.Model):
     geocode_precision = models.CharField(
         max_length=10, choices=GeocodePrecision.choices, default=GeocodePrecision.NONE
     )
-    local_authority = models.CharField(max_length=120, blank=True, db_index=True)
+    local_authority_code = models.CharField(
+        "local authority (GSS code)", max_length=12, blank=True, db_index=True
+    )
+    local_authority = models.CharField(max_length=120, blank=True)
     area_of_operation = models.TextField(blank=True)
     income = models.BigIntegerField(null=True, blank=True)
     spending = models.BigIntegerField(null=True, blank=True)
@@ -85,6 +88,21 @@ class Organisation(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     source = models.CharField(max_length=30, db_index=True)
     source_date = models.DateField(null=True, blank=True)
+    last_import = models.ForeignKey(
+        "ImportRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        help_text="The latest import whose file held this organisation.",
+    )
+    import_hash = models.CharField(
+        max_length=40,
+        blank=True,
+        editable=False,
+        help_text="Fingerprint of the imported record, to tell unchanged rows quickly.",
+    )
     is_sample = models.BooleanField(
         default=False, help_text="Generated sample data, not a real organisation."
     )
@@ -215,9 +233,24 @@ class Postcode(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     latitude = models.FloatField()
     longitude = models.FloatField()
+    local_authority_code = models.CharField(max_length=12, blank=True)
 
     def __str__(self) -> str:
         return self.code
+
+
+class Area(models.Model):
+    """A named area by its GSS code (local authority, region, country)."""
+
+    code = models.CharField(max_length=12, primary_key=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ImportRun(models.Model):
@@ -237,7 +270,10 @@ class ImportRun(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     removed = models.PositiveIntegerField(default=0)
+    report_file = models.CharField(max_length=500, blank=True)
+    geocoded = models.PositiveIntegerField(default=0)
     rejections = models.JSONField(default=list, blank=True)
+    options = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     started_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.SET_NULL

@@ -64,8 +64,9 @@ def test_a_job_page_follows_progress_without_reloading(
 ) -> None:
     from swim.jobs.models import Job
 
-    job = Job.objects.create(kind="k", label="Import of the register",
-                             created_by=personas.admin, total=10, done=2)
+    job = Job.objects.create(
+        kind="k", label="Import of the register", created_by=personas.admin, total=10, done=2
+    )
     sign_in(personas.admin.email)
     page.goto(f"/jobs/{job.pk}/")
     assert page.get_by_text("20% (2 of 10)").is_visible()

@@ -1,0 +1,28 @@
+"""One importer per source; ``get_importer(name)`` finds one by its ``name``.
+
+To add a source, write a module here with an :class:`~.base.Importer` subclass and list it in
+``IMPORTER_CLASSES``.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from swim.directory.importers.base import Importer
+
+IMPORTER_CLASSES = {
+    "ccni": "swim.directory.importers.ccni.CcniImporter",
+}
+
+
+def importer_names() -> list[str]:
+    return sorted(IMPORTER_CLASSES)
+
+
+def get_importer_class(name: str) -> type[Importer]:
+    """The importer class registered as ``name`` (``KeyError`` with the choices if unknown)."""
+    if name not in IMPORTER_CLASSES:
+        raise KeyError(f"unknown source {name!r}; choose from {', '.join(importer_names())}")
+    module, _, cls = IMPORTER_CLASSES[name].rpartition(".")
+    importer: type[Importer] = getattr(import_module(module), cls)
+    return importer

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from swim.directory.downloading import DownloadFailed, download
+from swim.directory.importers import get_importer_class, importer_names
+from swim.directory.importing import ImportFailed, run_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a register extract, a CSV of local groups or a relationship file into the "
+        "directory. Idempotent: re-importing the same file changes nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--source",
+            required=True,
+            choices=importer_names(),
+            help="which importer reads the file",
+        )
+        parser.add_argument("path", nargs="?", help="the file (CSV, JSON, TXT; .gz and .zip too)")
+        parser.add_argument(
+            "--sample",
+            type=int,
+            metavar="N",
+            help="read only the first N rows (marks nothing removed)",
+        )
+        parser.add_argument(
+            "--download",
+            action="store_true",
+            help="fetch the latest file from the publisher's official address",
+        )
+        parser.add_argument("--url", help="with --download: fetch from this address instead")
+        parser.add_argument("--mapping", help="csv source: a mapping file (column=field lines)")
+        parser.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            metavar="FIELD=COLUMN",
+            help="csv source: map a field to a column (repeatable)",
+        )
+        parser.add_argument("--label", help="csv source: a name for this list of groups")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        importer_class = get_importer_class(options["source"])
+        importer = importer_class(
+            mapping=options["mapping"], map=options["map"], label=options["label"]
+        )
+        path = self._path(importer_class, options)
+        bar = _Bar(self.stdout, enabled=options["verbosity"] > 0 and sys.stdout.isatty())
+        try:
+            run = run_import(importer, path, sample=options["sample"], progress=bar.update)
+        except ImportFailed as exc:
+            raise CommandError(str(exc)) from exc
+        bar.close()
+        self.stdout.write(
+            f"{run.source}: read {run.read:,} = created {run.created:,} + updated "
+            f"{run.updated:,} + unchanged {run.unchanged:,} + rejected {run.rejected:,}; "
+            f"marked removed {run.removed:,}; geocoded {run.geocoded:,}."
+        )
+        if run.report_file:
+            self.stdout.write(f"Rejected rows are listed in {run.report_file}")
+
+    def _path(self, importer_class: Any, options: dict[str, Any]) -> Path:
+        if options["download"]:
+            try:
+                return download(importer_class, url=options["url"])
+            except DownloadFailed as exc:
+                raise CommandError(str(exc)) from exc
+        if not options["path"]:
+            raise CommandError("Give the file to import, or --download.")
+        path = Path(options["path"])
+        if not path.is_file():
+            raise CommandError(f"No file at {path}.")
+        return path
+
+
+class _Bar:
+    """A progress line on a terminal (quiet when output is not a terminal)."""
+
+    def __init__(self, out: Any, enabled: bool) -> None:
+        self.out, self.enabled = out, enabled
+
+    def update(self, done: int, message: str) -> None:
+        if self.enabled:
+            self.out.write(f"\r{message}", ending="")
+            self.out.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.out.write("")
