@@ -80,10 +80,68 @@ def geocode_many(postcodes: Iterable[str], chunk: int = 2000) -> dict[str, Locat
             match = found.get(key) if key else None
             if match is not None:
                 result[postcode] = Location(
-                    row.latitude,
-                    row.longitude,
-                    PRECISION_OF_KIND[row.kind],
-                    row.local_authority_code,
+                    match.latitude,
+                    match.longitude,
+                    PRECISION_OF_KIND[match.kind],
+                    match.local_authority_code,
                 )
                 break
     return result
+
+
+IMPROVABLE = [GeocodePrecision.NONE, GeocodePrecision.DISTRICT, GeocodePrecision.SECTOR]
+RANK = {
+    GeocodePrecision.NONE: 0,
+    GeocodePrecision.DISTRICT: 1,
+    GeocodePrecision.SECTOR: 2,
+    GeocodePrecision.UNIT: 3,
+    GeocodePrecision.SUPPLIED: 4,
+}
+
+
+def regeocode(chunk: int = 5000) -> int:
+    """Re-locate organisations whose postcode now matches a more precise centroid.
+
+    Organisations with coordinates from their source (``supplied``) and those already at
+    unit precision are left alone. Returns how many organisations moved.
+    """
+    from swim.directory.models import Area, Organisation
+
+    areas = dict(Area.objects.values_list("code", "name"))
+    candidates = (
+        Organisation.objects.filter(geocode_precision__in=IMPROVABLE)
+        .exclude(postcode="")
+        .order_by("pk")
+    )
+    improved = 0
+    last_pk = 0
+    while batch := list(candidates.filter(pk__gt=last_pk)[:chunk]):
+        last_pk = batch[-1].pk
+        found = geocode_many(org.postcode for org in batch)
+        changed = []
+        for org in batch:
+            location = found.get(org.postcode)
+            if (
+                location is None
+                or RANK[location.precision] <= RANK[GeocodePrecision(org.geocode_precision)]
+            ):
+                continue
+            org.latitude, org.longitude = location.latitude, location.longitude
+            org.geocode_precision = location.precision
+            if location.local_authority_code and not org.local_authority_code:
+                org.local_authority_code = location.local_authority_code
+                org.local_authority = areas.get(location.local_authority_code, "")
+            changed.append(org)
+        Organisation.objects.bulk_update(
+            changed,
+            [
+                "latitude",
+                "longitude",
+                "geocode_precision",
+                "local_authority_code",
+                "local_authority",
+            ],
+            batch_size=1000,
+        )
+        improved += len(changed)
+    return improved

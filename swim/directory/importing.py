@@ -116,6 +116,7 @@ def run_import(
     started_by: Any = None,
     job: Any = None,
     progress: Progress | None = None,
+    file_name: str = "",
 ) -> ImportRun:
     """Import ``path`` with ``importer`` and return the finished :class:`ImportRun`.
 
@@ -126,7 +127,7 @@ def run_import(
     path = Path(path)
     run = ImportRun.objects.create(
         source=importer.name,
-        file_name=path.name,
+        file_name=file_name or path.name,
         started_by=started_by,
         job=job,
         options={"sample": sample} if sample else {},

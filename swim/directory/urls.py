@@ -4,8 +4,13 @@ from swim.directory import views
 
 urlpatterns = [
     path("", views.search, name="directory-search"),
+    path("export.csv", views.export, name="directory-export"),
     path("mine/", views.my_organisations, name="directory-mine"),
     path("imports/", views.imports, name="directory-imports"),
+    path("imports/new/", views.import_new, name="directory-import-new"),
     path("imports/<int:pk>/", views.import_detail, name="directory-import"),
+    path(
+        "imports/<int:pk>/rejected.csv", views.import_rejections, name="directory-import-rejections"
+    ),
     path("org/<str:org_id>/", views.organisation, name="directory-organisation"),
 ]

@@ -1,24 +1,75 @@
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 
 from swim.accounts.permissions import may, require
+from swim.directory.actions import do_start_upload_import
+from swim.directory.forms import ImportUploadForm
+from swim.directory.importers import get_importer_class, importer_names
+from swim.directory.importing import describe
 from swim.directory.models import ImportRun, Organisation, Tie
+from swim.directory.search import filter_organisations
 from swim.http import AuthedRequest
+
+EXPORT_FIELDS = [
+    "org_id",
+    "name",
+    "status",
+    "postcode",
+    "latitude",
+    "longitude",
+    "geocode_precision",
+    "local_authority_code",
+    "local_authority",
+    "income",
+    "spending",
+    "income_band",
+    "financial_year_end",
+    "date_registered",
+    "website",
+    "activities",
+    "source",
+    "source_date",
+]
 
 
 def search(request: AuthedRequest) -> HttpResponse:
     require(request.user, "directory.view_directory")
-    query = request.GET.get("q", "").strip()
-    organisations = Organisation.objects.filter(status=Organisation.Status.ACTIVE)
-    if query:
-        organisations = organisations.filter(
-            Q(name__icontains=query) | Q(activities__icontains=query) | Q(org_id__iexact=query)
-        )
-    page = Paginator(organisations.only("org_id", "name", "postcode", "income_band"), 50)
-    context = {"query": query, "page": page.get_page(request.GET.get("page"))}
-    return render(request, "directory/search.html", context)
+    form, organisations = filter_organisations(request.GET)
+    page = Paginator(organisations, 50).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "can_export": may(request.user, "directory.export_directory"),
+    }
+    template = "directory/_results.html" if request.htmx else "directory/search.html"
+    return render(request, template, context)
+
+
+def export(request: AuthedRequest) -> StreamingHttpResponse:
+    """The current filter's organisations as CSV (public register fields only)."""
+    require(request.user, "directory.export_directory")
+    _, organisations = filter_organisations(request.GET)
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    def rows() -> Iterator[str]:
+        writer = csv.writer(Echo())
+        yield writer.writerow(EXPORT_FIELDS)
+        for values in organisations.values_list(*EXPORT_FIELDS).iterator(chunk_size=2000):
+            yield writer.writerow(values)
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="swim-directory.csv"'
+    return response
 
 
 def organisation(request: AuthedRequest, org_id: str) -> HttpResponse:
@@ -43,11 +94,41 @@ def my_organisations(request: AuthedRequest) -> HttpResponse:
 
 def imports(request: AuthedRequest) -> HttpResponse:
     require(request.user, "directory.import_data")
-    runs = ImportRun.objects.select_related("started_by")[:50]
+    runs = ImportRun.objects.select_related("started_by")[:100]
     return render(request, "directory/imports.html", {"runs": runs})
+
+
+def import_new(request: AuthedRequest) -> HttpResponse:
+    require(request.user, "directory.import_data")
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = do_start_upload_import(
+            form.cleaned_data["file"],
+            source=form.cleaned_data["source"],
+            options={"label": form.cleaned_data["label"], "map": form.cleaned_data["mapping"]},
+            sample=form.cleaned_data["sample"],
+            by=request.user,
+        )
+        messages.success(request, "The file is uploaded; the import runs in the background.")
+        return redirect(job)
+    sources = [describe(get_importer_class(name)) for name in importer_names()]
+    return render(request, "directory/import_new.html", {"form": form, "sources": sources})
 
 
 def import_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     require(request.user, "directory.import_data")
-    run = get_object_or_404(ImportRun, pk=pk)
+    run = get_object_or_404(ImportRun.objects.select_related("started_by", "job"), pk=pk)
     return render(request, "directory/import_detail.html", {"run": run})
+
+
+def import_rejections(request: AuthedRequest, pk: int) -> FileResponse:
+    require(request.user, "directory.import_data")
+    run = get_object_or_404(ImportRun, pk=pk)
+    if not run.report_file or not Path(run.report_file).is_file():
+        raise Http404("This import has no report of rejected rows.")
+    return FileResponse(
+        Path(run.report_file).open("rb"),
+        as_attachment=True,
+        filename=f"import-{run.pk}-rejected.csv",
+        content_type="text/csv",
+    )

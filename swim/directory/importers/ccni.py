@@ -41,6 +41,18 @@ WHAT_LABELS = [
 ]
 
 
+def company_org_id(number: str) -> str:
+    """Companies House org-id of a company number as CCNI prints it.
+
+    >>> company_org_id("28840"), company_org_id("NI012345"), company_org_id("1029207")
+    ('GB-COH-NI028840', 'GB-COH-NI012345', 'GB-COH-01029207')
+    """
+    number = number.upper().replace(" ", "")
+    if number.startswith("NI"):
+        return f"GB-COH-{number}"
+    return f"GB-COH-NI{number.zfill(6)}" if len(number) <= 6 else f"GB-COH-{number.zfill(8)}"
+
+
 def _codes(scheme: str, labels: list[str]) -> list[ClassificationRef]:
     return [ClassificationRef(scheme, label[:60], label) for label in labels]
 
@@ -74,7 +86,7 @@ class CcniImporter(Importer):
             org_id=f"GB-NIC-{number}",
             name=clean(row.get("Charity name")),
             status="removed" if status.lower() == "removed" else "active",
-            other_ids=[f"GB-COH-NI{company.zfill(6)}"] if company not in {"", "0"} else [],
+            other_ids=[company_org_id(company)] if company not in {"", "0"} else [],
             date_registered=parse_date(row.get("Date registered")),
             address=address,
             postcode=postcode,
