@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -143,7 +143,7 @@ def run_import(
             else:
                 networks = _import_relationships(rows, importer, tally, progress)
                 run.options["same_network_ties"] = sum(
-                    same_network_ties(network) for network in networks
+                    same_network_ties(network, importer.name) for network in networks
                 )
     except Exception as exc:
         logger.exception("Import of %s with %s failed", path, importer.name)
@@ -381,11 +381,13 @@ class ClassificationCache:
         links = {
             (org_pk, self.id_for(ref)) for org_pk, org_refs in refs.items() for ref in org_refs
         }
-        through.objects.bulk_create(
-            [through(organisation_id=o, classification_id=c) for o, c in links],
-            batch_size=1000,
-            ignore_conflicts=True,
-        )
+        table = through._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} (organisation_id, classification_id) "  # noqa: S608
+                "VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                sorted(links),
+            )
 
 
 # --- Relationships -------------------------------------------------------------------------
@@ -500,11 +502,13 @@ def _save_networks(records: list[NetworkRecord], source: str) -> None:
         _save_membership(record, pks, source, cache, [])
 
 
-def same_network_ties(network: Network) -> int:
+def same_network_ties(network: Network, source: str = "federations") -> int:
     """Tie the members of ``network`` that share a local authority (or postcode district).
 
     Members of a national federation are not all related; two of its local groups in the
-    same place are, and that is the relationship a local cluster can build on.
+    same place are, and that is the relationship a local cluster can build on. Returns how
+    many new ties were made (places with over 200 members of one network are skipped: there
+    the network says little about who works with whom).
     """
     members = list(
         Organisation.objects.filter(networks=network)
@@ -520,15 +524,16 @@ def same_network_ties(network: Network) -> int:
             a_id=a,
             b_id=b,
             kind=Tie.Kind.SAME_NETWORK,
-            source="federations",
+            source=source,
             evidence=f"Both in {network.name}"[:300],
         )
         for pks in places.values()
         if len(pks) <= 200
         for a, b in itertools.combinations(sorted(pks), 2)
     ]
+    before = Tie.objects.filter(kind=Tie.Kind.SAME_NETWORK).count()
     Tie.objects.bulk_create(ties, batch_size=1000, ignore_conflicts=True)
-    return len(ties)
+    return Tie.objects.filter(kind=Tie.Kind.SAME_NETWORK).count() - before
 
 
 def describe(importer: type[Importer]) -> dict[str, Any]:

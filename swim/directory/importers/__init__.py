@@ -12,6 +12,15 @@ from swim.directory.importers.base import Importer
 
 IMPORTER_CLASSES = {
     "ccni": "swim.directory.importers.ccni.CcniImporter",
+    "ccew": "swim.directory.importers.ccew.CcewImporter",
+    "oscr": "swim.directory.importers.oscr.OscrImporter",
+    "ukcat": "swim.directory.importers.ukcat.UkcatImporter",
+    "irs": "swim.directory.importers.irs.IrsImporter",
+    "csv": "swim.directory.importers.csv_groups.CsvGroupsImporter",
+    "federations": "swim.directory.importers.federations.FederationsImporter",
+    "mergers": "swim.directory.importers.mergers.MergersImporter",
+    "parents": "swim.directory.importers.parents.ParentsImporter",
+    "trustees": "swim.directory.importers.trustees.TrusteesImporter",
 }
 
 

@@ -23,11 +23,10 @@ import csv
 import gzip
 import hashlib
 import io
-import json
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -77,8 +76,8 @@ class OrgRecord:
 
     def fingerprint(self) -> str:
         """A hash of everything the source said, to tell unchanged rows quickly."""
-        data = json.dumps(asdict(self), sort_keys=True, default=str)
-        return hashlib.sha1(data.encode(), usedforsecurity=False).hexdigest()
+        values = repr(tuple(getattr(self, f.name) for f in fields(self)))
+        return hashlib.sha1(values.encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,9 @@ class Command(BaseCommand):
             help="fetch the latest file from the publisher's official address",
         )
         parser.add_argument("--url", help="with --download: fetch from this address instead")
-        parser.add_argument("--mapping", help="csv source: a mapping file (column=field lines)")
+        parser.add_argument(
+            "--mapping", help="csv source: a mapping file of field=Column heading lines"
+        )
         parser.add_argument(
             "--map",
             action="append",
