@@ -20,11 +20,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._django import SHARED, fresh_database, run_in_subprocess  # noqa: E402
+from benchmarks._django import SHARED, fresh_database, run_in_subprocess
 
 REGISTER = SHARED / "ccni-register-2020" / "ccni_register_2020-06-30_excluding_west.csv"
-POSTCODES = [SHARED / "uk-postcodes" / name for name in (
-    "ni_postcodes_fhrs_dedup.csv", "ni_sector_centroids_fhrs.csv", "ni_outcode_centroids_fhrs.csv")]
+POSTCODES = [
+    SHARED / "uk-postcodes" / name
+    for name in (
+        "ni_postcodes_fhrs_dedup.csv",
+        "ni_sector_centroids_fhrs.csv",
+        "ni_outcode_centroids_fhrs.csv",
+    )
+]
 
 
 def build_file(rows: int, folder: Path, change: float = 0.0, drop: float = 0.0) -> Path:
@@ -60,16 +66,21 @@ def measure(kind: str, rows: int) -> None:
 
         for path in POSTCODES:
             load_postcodes(path)
-        for label, path in (("first import", first), ("same file again", first),
-                            ("newer file", newer)):
+        for label, path in (
+            ("first import", first),
+            ("same file again", first),
+            ("newer file", newer),
+        ):
             started = time.perf_counter()
             run = run_import(CcniImporter(), path)
             seconds = time.perf_counter() - started
-            print(f"import_register {kind:<10} {label:<16} read {run.read:>7,} "
-                  f"created {run.created:>7,} updated {run.updated:>5,} "
-                  f"unchanged {run.unchanged:>7,} removed {run.removed:>5,} "
-                  f"geocoded {run.geocoded:>7,} in {seconds:6.1f} s "
-                  f"({run.read / seconds:,.0f} rows/s)")
+            print(
+                f"import_register {kind:<10} {label:<16} read {run.read:>7,} "
+                f"created {run.created:>7,} updated {run.updated:>5,} "
+                f"unchanged {run.unchanged:>7,} removed {run.removed:>5,} "
+                f"geocoded {run.geocoded:>7,} in {seconds:6.1f} s "
+                f"({run.read / seconds:,.0f} rows/s)"
+            )
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._django import SHARED, fresh_database, run_in_subprocess  # noqa: E402
+from benchmarks._django import SHARED, fresh_database, run_in_subprocess
 
 FILE = SHARED / "uk-postcodes" / "gb_postcodes_codepoint_2014.csv.gz"
 
@@ -23,8 +23,10 @@ def measure(kind: str) -> None:
         started = time.perf_counter()
         result = load_postcodes(FILE)
         seconds = time.perf_counter() - started
-        print(f"load_postcodes {kind:<10} {result.loaded:>9,} GB unit postcodes "
-              f"in {seconds:5.1f} s ({result.loaded / seconds:,.0f} rows/s)")
+        print(
+            f"load_postcodes {kind:<10} {result.loaded:>9,} GB unit postcodes "
+            f"in {seconds:5.1f} s ({result.loaded / seconds:,.0f} rows/s)"
+        )
 
 
 if __name__ == "__main__":

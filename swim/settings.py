@@ -4,6 +4,7 @@ Every variable read here through ``env()`` is documented in the README's configu
 table; ``swim/tests/test_settings_documented.py`` fails when one is missing.
 """
 
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -161,7 +162,20 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "swim" / "static"]
+
+
+def _package_static(package: str) -> list[Path]:
+    """The ``static/`` folder of an installed package, found without importing it.
+
+    Leaflet comes from the django-leaflet package, but listing it as an app would import its
+    admin module and with it GeoDjango, which needs the GDAL library: only its files are used.
+    """
+    spec = importlib.util.find_spec(package)
+    folders = [Path(p) / "static" for p in (spec.submodule_search_locations or [])] if spec else []
+    return [folder for folder in folders if folder.is_dir()]
+
+
+STATICFILES_DIRS = [BASE_DIR / "swim" / "static", *_package_static("leaflet")]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -222,6 +236,21 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+
+def _tile_origin(url: str) -> str:
+    """The CSP source of a tile URL, its `{s}` subdomain placeholder as a `*` wildcard."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0].replace('{s}', '*')}"
+
+
+# Map background tiles: none by default (the map draws a plain background and still works
+# offline); a tile server URL such as https://tile.example.org/{z}/{x}/{y}.png turns them on.
+SWIM_MAP_TILE_URL = env("SWIM_MAP_TILE_URL")
+SWIM_MAP_ATTRIBUTION = env("SWIM_MAP_ATTRIBUTION")
+if SWIM_MAP_TILE_URL:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(_tile_origin(SWIM_MAP_TILE_URL))
+
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

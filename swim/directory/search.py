@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import reduce
 from operator import add
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Case, F, Q, QuerySet, Value, When
@@ -80,11 +80,11 @@ class DirectoryFilterForm(forms.Form):
             .distinct()
             .order_by("local_authority")
         )
-        self.fields["local_authority"].choices = [("", "Any")] + [(a, a) for a in areas]  # type: ignore[attr-defined]
-        self.fields["classification"].queryset = (
-            Classification.objects.filter(  # type: ignore[attr-defined]
-                organisations__isnull=False
-            )
+        la_field = cast(forms.ChoiceField, self.fields["local_authority"])
+        la_field.choices = [("", "Any")] + [(a, a) for a in areas]
+        classification = cast(forms.ModelChoiceField, self.fields["classification"])
+        classification.queryset = (
+            Classification.objects.filter(organisations__isnull=False)
             .distinct()
             .order_by("scheme", "label")
         )
@@ -157,7 +157,7 @@ def _matching(organisations: QuerySet[Organisation], query: str) -> QuerySet[Org
 
 def _sorted(organisations: QuerySet[Organisation], sort: str) -> QuerySet[Organisation]:
     if sort == "relevance" and "relevance" in organisations.query.annotations:
-        return organisations.order_by("-relevance", "name", "pk")
+        return organisations.order_by(F("relevance").desc(), "name", "pk")
     if sort in {"income", "-income"}:
         field = F("income")
         order = field.desc(nulls_last=True) if sort.startswith("-") else field.asc(nulls_last=True)

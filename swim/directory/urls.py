@@ -1,6 +1,6 @@
 from django.urls import path
 
-from swim.directory import views
+from swim.directory import views, views_map
 
 urlpatterns = [
     path("", views.search, name="directory-search"),
@@ -13,4 +13,6 @@ urlpatterns = [
         "imports/<int:pk>/rejected.csv", views.import_rejections, name="directory-import-rejections"
     ),
     path("org/<str:org_id>/", views.organisation, name="directory-organisation"),
+    path("map/", views_map.map_page, name="directory-map"),
+    path("map/data/", views_map.map_data, name="directory-map-data"),
 ]

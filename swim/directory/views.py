@@ -15,6 +15,7 @@ from swim.directory.importers import get_importer_class, importer_names
 from swim.directory.importing import describe
 from swim.directory.models import ImportRun, Organisation, Tie
 from swim.directory.search import filter_organisations
+from swim.directory.views_map import organisation_map_context
 from swim.http import AuthedRequest
 
 EXPORT_FIELDS = [
@@ -82,6 +83,7 @@ def organisation(request: AuthedRequest, org_id: str) -> HttpResponse:
         "networks": org.networks.all(),
         "classifications": org.classifications.all(),
         "show_private": may(request.user, "directory.view_private", org),
+        **organisation_map_context(org),
     }
     return render(request, "directory/organisation.html", context)
 

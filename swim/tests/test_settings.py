@@ -28,7 +28,8 @@ def run_swim(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environment = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "SWIM_ENV", "ALLOWED_HOSTS"}
+        if k
+        not in {"DEBUG", "SECRET_KEY", "SWIM_ENV", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     environment.update(env)
     return subprocess.run(
