@@ -14,6 +14,7 @@ Usage: ``python benchmarks/import_register.py [sqlite|postgresql|both] [N]``.
 from __future__ import annotations
 
 import csv
+import resource
 import sys
 import tempfile
 import time
@@ -81,6 +82,8 @@ def measure(kind: str, rows: int) -> None:
                 f"geocoded {run.geocoded:>7,} in {seconds:6.1f} s "
                 f"({run.read / seconds:,.0f} rows/s)"
             )
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"import_register {kind:<10} peak memory of the process {peak_mb:,.0f} MB")
 
 
 if __name__ == "__main__":

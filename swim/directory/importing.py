@@ -18,6 +18,7 @@ import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from django.utils.text import slugify
 
 from swim.directory.geocoding import geocode_many, normalise_postcode
 from swim.directory.importers.base import (
+    PROBLEM,
     ClassificationRef,
     Importer,
     NetworkRecord,
@@ -36,6 +38,7 @@ from swim.directory.importers.base import (
     Record,
     Rejected,
     TieRecord,
+    TrackingRow,
 )
 from swim.directory.models import (
     Area,
@@ -53,6 +56,8 @@ logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, str], None]
 BATCH = 2000
+FUTURE_DAYS = 366  # a financial year may end up to a year ahead
+ANALYZE_AFTER = 5000
 MAX_STORED_REJECTIONS = 1000
 
 ORG_FIELDS = [
@@ -98,10 +103,15 @@ class Tally:
     removed: int = 0
     geocoded: int = 0
     rejections: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def reject(self, row: int, reason: str) -> None:
         self.rejected += 1
         self.rejections.append({"row": row, "reason": reason})
+
+    def warn(self, row: int, reason: str) -> None:
+        """A row imported with a value dropped (the reason says which and why)."""
+        self.warnings.append({"row": row, "reason": reason})
 
 
 class ImportFailed(Exception):
@@ -154,29 +164,43 @@ def run_import(
         run.save()
         raise ImportFailed(run.error) from exc
     _finish(run, tally)
+    if tally.created + tally.updated + tally.removed >= ANALYZE_AFTER:
+        refresh_statistics()
     return run
+
+
+def refresh_statistics() -> None:
+    """Let the database re-plan queries after a large change (SQLite does not on its own)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def _finish(run: ImportRun, tally: Tally) -> None:
     assert tally.read == tally.created + tally.updated + tally.unchanged + tally.rejected
     for name in ("read", "created", "updated", "unchanged", "rejected", "removed", "geocoded"):
         setattr(run, name, getattr(tally, name))
+    tally.rejections.sort(key=lambda r: r["row"])
     run.rejections = tally.rejections[:MAX_STORED_REJECTIONS]
-    if tally.rejections:
-        run.report_file = str(_write_report(run, tally.rejections))
+    run.warnings = tally.warnings[:MAX_STORED_REJECTIONS]
+    run.warned = len(tally.warnings)
+    if tally.rejections or tally.warnings:
+        run.report_file = str(_write_report(run, tally))
     run.status = ImportRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
     run.save()
 
 
-def _write_report(run: ImportRun, rejections: list[dict[str, Any]]) -> Path:
+def _write_report(run: ImportRun, tally: Tally) -> Path:
+    """Every rejected row and every warning, in row order, as CSV."""
     folder = Path(settings.VAR_DIR) / "import-reports"
     folder.mkdir(parents=True, exist_ok=True)
-    report = folder / f"import-{run.pk}-{run.source}-rejected.csv"
+    report = folder / f"import-{run.pk}-{slugify(run.source)}-report.csv"
+    entries = [{"kind": "rejected", **r} for r in tally.rejections]
+    entries += [{"kind": "warning", **w} for w in tally.warnings]
     with report.open("w", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=["row", "reason"])
+        writer = csv.DictWriter(out, fieldnames=["row", "kind", "reason"])
         writer.writeheader()
-        writer.writerows(rejections)
+        writer.writerows(sorted(entries, key=lambda e: (e["row"], e["kind"])))
     return report
 
 
@@ -187,12 +211,19 @@ def _parsed(
 
     Row numbers count the header as row 1, as a spreadsheet shows them.
     """
-    for number, row in enumerate(rows, start=2):
+    for number, raw in enumerate(rows, start=2):
         tally.read += 1
+        if PROBLEM in raw:
+            tally.reject(number, raw[PROBLEM])
+            continue
+        row = TrackingRow(raw)
         try:
             parsed = importer.parse_row(row)
         except Rejected as exc:
-            tally.reject(number, str(exc))
+            reason, field_name = str(exc), row.last_field
+            if exc.in_field and field_name and not reason.startswith(f"{field_name}:"):
+                reason = f"{field_name}: {reason}"
+            tally.reject(number, reason)
             continue
         except (ValueError, KeyError) as exc:
             tally.reject(number, f"unreadable row ({type(exc).__name__}: {exc})")
@@ -237,6 +268,7 @@ def _import_organisations(
                 tally.reject(number, problem)
                 continue
             seen[org.org_id] = number
+            _check_values(org, number, tally)
             records.append(org)
             networks.extend(
                 NetworkRecord(n.network, org.org_id, n.kind, n.role) for n in org.networks
@@ -270,6 +302,37 @@ def _invalid(org: OrgRecord, importer: Importer) -> str:
     return ""
 
 
+def _check_values(org: OrgRecord, number: int, tally: Tally) -> None:
+    """Drop impossible values with a warning naming the field; the organisation is kept.
+
+    A negative income, a registration in the future or an invalid postcode is a mistake in
+    one field of the register, not a reason to lose the organisation.
+    """
+    for name, label in (("income", "income"), ("spending", "spending")):
+        amount = getattr(org, name)
+        if amount is not None and amount < 0:
+            tally.warn(number, f"{label}: £{amount:,} is negative; imported without it")
+            setattr(org, name, None)
+    today = timezone.localdate()
+    latest_year_end = today + timedelta(days=FUTURE_DAYS)
+    for name, label, latest in (
+        ("date_registered", "date registered", today),
+        ("date_removed", "date removed", today),
+        ("financial_year_end", "financial year end", latest_year_end),
+    ):
+        day = getattr(org, name)
+        if day is not None and day > latest:
+            tally.warn(number, f"{label}: {day:%d %b %Y} is in the future; imported without it")
+            setattr(org, name, None)
+    if org.postcode:
+        normalised = normalise_postcode(org.postcode)
+        if not normalised:
+            tally.warn(
+                number, f"postcode: {org.postcode!r} is not a valid postcode; imported without it"
+            )
+        org.postcode = normalised
+
+
 def _save_organisations(
     records: list[OrgRecord],
     source: str,
@@ -279,22 +342,11 @@ def _save_organisations(
 ) -> None:
     if not records:
         return
-    for record in records:
-        record.postcode = normalise_postcode(record.postcode) or record.postcode.upper()[:12]
     existing = {
         org.org_id: org
         for org in Organisation.objects.filter(org_id__in=[r.org_id for r in records])
     }
-    to_locate = [
-        r.postcode
-        for r in records
-        if r.latitude is None
-        and (
-            r.org_id not in existing
-            or existing[r.org_id].postcode != r.postcode
-            or existing[r.org_id].geocode_precision == GeocodePrecision.NONE
-        )
-    ]
+    to_locate = [r.postcode for r in records if r.latitude is None]
     locations = geocode_many(to_locate)
     areas = dict(Area.objects.values_list("code", "name"))
     now = timezone.now()

@@ -273,6 +273,10 @@ class ImportRun(models.Model):
     report_file = models.CharField(max_length=500, blank=True)
     geocoded = models.PositiveIntegerField(default=0)
     rejections = models.JSONField(default=list, blank=True)
+    warned = models.PositiveIntegerField(
+        default=0, help_text="Rows imported with an invalid value dropped."
+    )
+    warnings = models.JSONField(default=list, blank=True)
     options = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     started_by = models.ForeignKey(

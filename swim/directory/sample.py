@@ -797,7 +797,7 @@ class _Builder:
         unknown = {o.number for o in generic if rng.random() < UNKNOWN_INCOME_SHARE}
         known = [o for o in generic if o.number not in unknown]
         incomes = sorted(_draw_income(rng) for _ in known)
-        ranked = sorted(known, key=lambda o: _KIND[o.kind].size + rng.gauss(0, 0.5))
+        ranked = sorted(known, key=lambda o: _KIND[o.kind].size + rng.gauss(0, 0.2))
         income_of = dict(self.fixed_income)
         income_of.update(zip((o.number for o in ranked), incomes, strict=True))
         self.orgs = [_with_income(o, income_of.get(o.number)) for o in self.orgs]
@@ -945,6 +945,9 @@ def ensure_sample_area(*, seed: int = DEFAULT_SEED, size: int = DEFAULT_SIZE) ->
     area = generate_sample_area(seed=seed, size=size)
     with transaction.atomic():
         write_sample_area(area)
+    from swim.directory.importing import refresh_statistics
+
+    refresh_statistics()
     return len(area.organisations)
 
 

@@ -60,12 +60,14 @@ class DirectoryFilterForm(forms.Form):
         label="Classification",
         required=False,
         queryset=Classification.objects.none(),
+        empty_label="Any",
         to_field_name="pk",
     )
     network = forms.ModelChoiceField(
         label="Network",
         required=False,
         queryset=Network.objects.none(),
+        empty_label="Any",
         to_field_name="slug",
     )
     located = forms.ChoiceField(label="Location", required=False, choices=LOCATED_CHOICES)

@@ -127,10 +127,10 @@ def import_rejections(request: AuthedRequest, pk: int) -> FileResponse:
     require(request.user, "directory.import_data")
     run = get_object_or_404(ImportRun, pk=pk)
     if not run.report_file or not Path(run.report_file).is_file():
-        raise Http404("This import has no report of rejected rows.")
+        raise Http404("This import has no report: no row was rejected or warned about.")
     return FileResponse(
         Path(run.report_file).open("rb"),
         as_attachment=True,
-        filename=f"import-{run.pk}-rejected.csv",
+        filename=f"import-{run.pk}-report.csv",
         content_type="text/csv",
     )

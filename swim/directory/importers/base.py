@@ -35,7 +35,38 @@ csv.field_size_limit(16 * 1024 * 1024)
 
 
 class Rejected(Exception):
-    """A row that cannot be imported, with the reason shown in the import report."""
+    """A row that cannot be imported, with the reason shown in the import report.
+
+    ``in_field`` marks a reason about the value just read (raised by the ``parse_*``
+    helpers): the engine then names the column in the report.
+    """
+
+    def __init__(self, reason: str, *, in_field: bool = False) -> None:
+        super().__init__(reason)
+        self.in_field = in_field
+
+
+class UnreadableFile(Exception):
+    """The whole file cannot be imported (empty, wrong columns…); the message says why."""
+
+
+#: Key of a row that could not even be read as a row (cut short, malformed); the engine
+#: rejects such rows with the text stored under it.
+PROBLEM = "__problem__"
+
+
+class TrackingRow(dict[str, str]):
+    """A row that remembers the last column read, so a rejection can name its field."""
+
+    last_field: str = ""
+
+    def __getitem__(self, key: str) -> str:
+        self.last_field = key
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        self.last_field = key
+        return super().get(key, default)
 
 
 @dataclass(frozen=True)
@@ -120,6 +151,8 @@ class Importer:
     download_member: ClassVar[str | None] = None
     #: Whether organisations of this source missing from a full file are marked removed.
     marks_vanished: ClassVar[bool] = True
+    #: Columns the file must have; without them the import fails before reading any row.
+    required_columns: ClassVar[Sequence[str]] = ()
     #: Encodings tried in order when reading text.
     encodings: ClassVar[Sequence[str]] = ("utf-8-sig", "cp1252")
     delimiter: ClassVar[str] = ","
@@ -134,7 +167,28 @@ class Importer:
     def rows(self, path: Path) -> Iterator[dict[str, str]]:
         """The file's rows as dicts (CSV by default; gzip and zip are opened transparently)."""
         reader = csv.DictReader(self.open_text(path), delimiter=self.delimiter)
+        header = [name.strip() for name in reader.fieldnames or []]
+        if not header:
+            raise UnreadableFile(f"{Path(path).name} is empty: it has no header row.")
+        missing = [name for name in self.required_columns if name not in header]
+        if missing:
+            raise UnreadableFile(
+                f"{Path(path).name} is not a {self.title} file: it has no "
+                + ", ".join(repr(name) for name in missing)
+                + " column"
+                + ("s" if len(missing) > 1 else "")
+                + f" (its columns are {', '.join(header[:8])}{'…' if len(header) > 8 else ''})."
+            )
         for row in reader:
+            if None in row.values():
+                yield {
+                    PROBLEM: f"the row is cut short: it has fewer fields than the header's "
+                    f"{len(header)}"
+                }
+                continue
+            if None in row and any((v or "").strip() for v in row[None]):
+                yield {PROBLEM: "the row has more fields than the header"}
+                continue
             yield {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
 
     def parse_row(self, row: dict[str, str]) -> Record | list[Record] | None:
@@ -218,7 +272,7 @@ def parse_date(value: str | None) -> date | None:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise Rejected(f"{text!r} is not a date")
+    raise Rejected(f"{text!r} is not a date", in_field=True)
 
 
 def parse_money(value: str | None) -> int | None:
@@ -233,7 +287,7 @@ def parse_money(value: str | None) -> int | None:
     try:
         return round(float(text))
     except ValueError as exc:
-        raise Rejected(f"{value!r} is not an amount of money") from exc
+        raise Rejected(f"{value!r} is not an amount of money", in_field=True) from exc
 
 
 def parse_float(value: str | None) -> float | None:
@@ -243,7 +297,7 @@ def parse_float(value: str | None) -> float | None:
     try:
         return float(text)
     except ValueError as exc:
-        raise Rejected(f"{value!r} is not a number") from exc
+        raise Rejected(f"{value!r} is not a number", in_field=True) from exc
 
 
 def clean_website(value: str | None) -> str:

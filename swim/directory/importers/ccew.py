@@ -39,6 +39,7 @@ from typing import IO, Any, cast
 
 from swim.directory.geocoding import normalise_postcode
 from swim.directory.importers.base import (
+    PROBLEM,
     ClassificationRef,
     Importer,
     OrgRecord,
@@ -50,8 +51,6 @@ from swim.directory.importers.base import (
     parse_money,
 )
 
-#: A key of a row that could not be read as a row; ``parse_row`` rejects it with the text.
-PROBLEM = "__problem__"
 CLASSIFICATION_TABLE = "publicextract.charity_classification"
 MAX_ITEM_CHARS = 16 * 1024 * 1024
 SOURCE_KEY_LENGTH = 30  # Organisation.source

@@ -63,6 +63,7 @@ class CcniImporter(Importer):
     publisher = "Charity Commission for Northern Ireland"
     licence = "Open Government Licence v3.0"
     org_id_prefix = "GB-NIC-"
+    required_columns = ("Reg charity number", "Charity name", "Public address")
     download_url = (
         "https://www.charitycommissionni.org.uk/umbraco/api/charityApi/"
         "ExportSearchResultsToCsv/?pageNumber=1&include=Linked&include=Removed"

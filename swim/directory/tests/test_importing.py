@@ -28,10 +28,10 @@ def test_every_row_is_created_or_rejected_with_its_row_number_and_reason() -> No
     assert reasons == {
         5: "charity number '1000X7' is not a number",
         6: "the organisation has no name",
-        7: "'31/02/2015' is not a date",
+        7: "Date registered: '31/02/2015' is not a date",
         8: "org-id GB-NIC-100002 repeats row 2",
     }
-    assert Path(run.report_file).read_text().splitlines()[0] == "row,reason"
+    assert Path(run.report_file).read_text().splitlines()[0] == "row,kind,reason"
 
 
 @pytest.mark.django_db
@@ -146,3 +146,16 @@ def test_an_unknown_source_names_the_choices() -> None:
 def test_rejected_is_the_exception_parse_row_raises() -> None:
     with pytest.raises(Rejected):
         CcniImporter().parse_row({"Reg charity number": "abc"})
+
+
+@pytest.mark.django_db
+def test_an_organisation_updated_by_another_source_keeps_its_location(tmp_path: Path) -> None:
+    load_postcodes(DATA / "postcodes_small.csv")
+    run_import(CcniImporter(), CCNI)
+
+    class OtherSource(CcniImporter):
+        name = "other"
+
+    run_import(OtherSource(), CCNI)
+    org = Organisation.objects.get(org_id="GB-NIC-100002")
+    assert (org.source, org.geocode_precision, org.latitude) == ("other", "unit", 54.6101)

@@ -62,7 +62,7 @@ def test_an_uploaded_register_is_imported_by_a_background_job(
     page = client.get(f"/directory/imports/{run.pk}/").content.decode()
     assert "is not a date" in page
     report = client.get(f"/directory/imports/{run.pk}/rejected.csv")
-    assert b"row,reason" in b"".join(report.streaming_content)  # type: ignore[attr-defined]
+    assert b"row,kind,reason" in b"".join(report.streaming_content)  # type: ignore[attr-defined]
 
 
 @pytest.mark.django_db

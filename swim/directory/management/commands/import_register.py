@@ -67,7 +67,12 @@ class Command(BaseCommand):
             f"marked removed {run.removed:,}; geocoded {run.geocoded:,}."
         )
         if run.report_file:
-            self.stdout.write(f"Rejected rows are listed in {run.report_file}")
+            self.stdout.write(f"Rejected rows and warnings are listed in {run.report_file}")
+        if run.created + run.updated + run.unchanged == 0:
+            raise CommandError(
+                f"Nothing could be imported from {path.name}: "
+                + (f"all {run.read:,} rows were rejected." if run.read else "it holds no rows.")
+            )
 
     def _path(self, importer_class: Any, options: dict[str, Any]) -> Path:
         if options["download"]:
