@@ -82,6 +82,17 @@ ORG_FIELDS = [
     "source_date",
 ]
 LOCATION_FIELDS = ["latitude", "longitude", "geocode_precision"]
+#: What is read of an organisation already in the directory; every field written back is
+#: set from the record first, so no deferred field is ever loaded one by one.
+EXISTING_FIELDS = [
+    "pk",
+    "org_id",
+    "import_hash",
+    "source",
+    "latitude",
+    "longitude",
+    "geocode_precision",
+]
 UPDATE_FIELDS = [
     *ORG_FIELDS,
     *LOCATION_FIELDS,
@@ -344,7 +355,9 @@ def _save_organisations(
         return
     existing = {
         org.org_id: org
-        for org in Organisation.objects.filter(org_id__in=[r.org_id for r in records])
+        for org in Organisation.objects.filter(org_id__in=[r.org_id for r in records]).only(
+            *EXISTING_FIELDS
+        )
     }
     to_locate = [r.postcode for r in records if r.latitude is None]
     locations = geocode_many(to_locate)
