@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from swim.directory.importers.base import OrgRecord
 from swim.directory.importers.ccni import CcniImporter
 from swim.directory.importing import ImportFailed, run_import
 from swim.directory.models import ImportRun, Organisation
@@ -125,7 +126,7 @@ def test_an_invalid_postcode_is_dropped_with_a_warning_and_the_row_kept(tmp_path
     bad = ccni_file(tmp_path, row(number="100005"), name="bad.csv")
 
     class Garbled(CcniImporter):
-        def parse_row(self, raw: dict[str, str]):  # type: ignore[no-untyped-def]
+        def parse_row(self, raw: dict[str, str]) -> OrgRecord:
             record = super().parse_row(raw)
             record.postcode = "POOLE"
             return record
