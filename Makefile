@@ -63,6 +63,8 @@ worker: $(VENV)/.demo-installed
 lock: $(VENV)/.test-installed
 	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements/demo.lock pyproject.toml
 	$(BIN)/pip-compile --quiet --strip-extras --no-header --no-emit-index-url --no-emit-find-links --extra dev -o requirements/test.lock pyproject.toml
+	# CPU torch: pin the public version; pip on Python 3.11 takes the CPU build served locally.
+	sed -i 's/^torch==\([0-9.]*\)+cpu$$/torch==\1/' requirements/test.lock
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,0 +1,213 @@
+"""One similarity graph from every signal that has data."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from swim.engine.data import Organisations
+from swim.engine.signals.classification import classification_similarity
+from swim.engine.signals.location import location_similarity
+from swim.engine.signals.needs import gap_profiles, needs_similarity
+from swim.engine.signals.text import text_similarity
+from swim.engine.signals.ties import ties_similarity
+
+#: The signals, in the order :class:`SimilarityGraph` reports them.
+SIGNALS: tuple[str, ...] = ("location", "text", "classification", "ties", "needs")
+
+
+@dataclass(frozen=True)
+class SignalWeights:
+    """How much each signal counts in the combined similarity graph.
+
+    Each signal is a similarity in [0, 1]; the graph is their weighted sum, so with weights
+    adding up to 1 a pair of organisations that is maximally similar on every signal scores
+    1. The defaults follow the deck's definition of a cluster, "a group or network of
+    organisations **linked by location or interest**", and its critical success factor
+    "**build on existing relationships**":
+
+    * ``ties`` 0.30 — existing relationships (shared trustees, partnerships, networks) are
+      the strongest single evidence that organisations can work together; the signal is
+      sparse and precise, so it can carry a large weight without flooding the graph;
+    * ``location`` 0.25 and interest 0.30 (``text`` 0.20 + ``classification`` 0.10) — the
+      two ways a cluster is "linked", weighted about equally. Within interest, the
+      organisations' own words say more than register codes, which are coarse and shared
+      by many;
+    * ``needs`` 0.15 — a shared back-office gap is what a resource cluster is built around,
+      but the diagnostic only covers the organisations that answered it, so it sharpens the
+      graph where it exists rather than drives it.
+
+    Parameters
+    ----------
+    location, text, classification, ties, needs : float
+        Non-negative weights.
+
+    Examples
+    --------
+    >>> SignalWeights().as_dict()
+    {'location': 0.25, 'text': 0.2, 'classification': 0.1, 'ties': 0.3, 'needs': 0.15}
+    >>> SignalWeights(needs=0.0).needs
+    0.0
+    """
+
+    location: float = 0.25
+    text: float = 0.20
+    classification: float = 0.10
+    ties: float = 0.30
+    needs: float = 0.15
+
+    def __post_init__(self) -> None:
+        for name, weight in asdict(self).items():
+            if not (np.isfinite(weight) and weight >= 0):
+                raise ValueError(f"weight of {name} must be a non-negative number, got {weight}")
+
+    def as_dict(self) -> dict[str, float]:
+        """Weights by signal name, in :data:`SIGNALS` order."""
+        values = asdict(self)
+        return {name: float(values[name]) for name in SIGNALS}
+
+
+#: The default weights (a module constant so that it can be a default argument).
+DEFAULT_WEIGHTS = SignalWeights()
+
+
+class SimilarityGraph:
+    """The weighted sum of the signals: who is like whom, and why.
+
+    Parameters
+    ----------
+    weights : SignalWeights, default SignalWeights()
+        Weight of each signal.
+    radius_km : float, default 3.0
+        Largest distance of a location link.
+    k : int, default 15
+        Neighbours kept per organisation by every signal.
+    text_components : int, default 100
+        Dimensions of the :class:`~swim.engine.signals.text.TfidfLsa` vectors used when
+        :meth:`fit` is given no ``text_vectors``.
+    seed : int, default 0
+        Seeds every random choice (tie-breaking, SVD, inverted-file search).
+
+    Attributes
+    ----------
+    signals_ : dict of str to scipy.sparse.csr_matrix
+        Every signal by name (an all-zero matrix for a signal without data), each symmetric
+        with zero diagonal and values in [0, 1].
+    available_ : tuple of str
+        Signals for which at least one organisation has data: located (location), a text
+        (text), a classification code (classification), a tie or a network (ties), a
+        diagnostic (needs).
+    weights_ : dict of str to float
+        The weight applied to each signal: its weight in ``weights`` when available, else 0.
+        Weights are **not** renormalised when a signal is unavailable: an area without a
+        diagnostic has a graph whose values reach at most 0.85 with the defaults. This keeps
+        a link's value comparable across areas with and without a signal (a pair linked by
+        location alone scores the same everywhere); scale the graph yourself if a method
+        needs values up to 1.
+    graph_ : scipy.sparse.csr_matrix, shape (n, n)
+        ``sum(weights_[s] * signals_[s])``: symmetric, zero diagonal, non-negative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from swim.engine.data import Organisations
+    >>> orgs = Organisations(
+    ...     ids=list("abc"), names=list("ABC"),
+    ...     latitude=np.array([53.4808, 53.4810, np.nan]),
+    ...     longitude=np.array([-2.2426, -2.2426, np.nan]),
+    ...     income=np.full(3, np.nan), texts=["", "", ""],
+    ...     classifications=[[], [], []], networks=[[], ["Forum"], ["Forum"]],
+    ... )
+    >>> model = SimilarityGraph().fit(orgs)
+    >>> model.available_
+    ('location', 'ties')
+    >>> model.graph_.toarray().round(3)
+    array([[0.  , 0.25, 0.  ],
+           [0.25, 0.  , 0.15],
+           [0.  , 0.15, 0.  ]])
+    """
+
+    def __init__(
+        self,
+        weights: SignalWeights = DEFAULT_WEIGHTS,
+        radius_km: float = 3.0,
+        k: int = 15,
+        text_components: int = 100,
+        seed: int = 0,
+    ) -> None:
+        self.weights = weights
+        self.radius_km = radius_km
+        self.k = k
+        self.text_components = text_components
+        self.seed = seed
+
+    def fit(self, orgs: Organisations, text_vectors: Any = None) -> SimilarityGraph:
+        """Compute every signal with data and their weighted sum.
+
+        Parameters
+        ----------
+        orgs : Organisations
+        text_vectors : array-like, shape (n, d), optional
+            Embeddings of the organisations' texts (e.g. sentence embeddings); without them
+            the text signal uses TF-IDF + LSA vectors.
+
+        Returns
+        -------
+        self
+        """
+        n = len(orgs)
+        available = _available(orgs)
+        seed = self.seed
+        k = self.k
+        computed: dict[str, Any] = {}
+        if "location" in available:
+            computed["location"] = location_similarity(
+                orgs, radius_km=self.radius_km, k=k, seed=seed
+            )
+        if "text" in available:
+            computed["text"] = text_similarity(
+                orgs, vectors=text_vectors, k=k, n_components=self.text_components, seed=seed
+            )
+        if "classification" in available:
+            computed["classification"] = classification_similarity(orgs, k=k, seed=seed)
+        if "ties" in available:
+            computed["ties"] = ties_similarity(orgs, k=k, seed=seed)
+        if "needs" in available:
+            computed["needs"] = needs_similarity(orgs, k=k, seed=seed)
+
+        weights = self.weights.as_dict()
+        self.available_ = tuple(name for name in SIGNALS if name in available)
+        self.signals_ = {
+            name: computed.get(name, sparse.csr_matrix((n, n), dtype=np.float64))
+            for name in SIGNALS
+        }
+        self.weights_ = {name: weights[name] if name in available else 0.0 for name in SIGNALS}
+        graph = sparse.csr_matrix((n, n), dtype=np.float64)
+        for name in self.available_:
+            if self.weights_[name] > 0:
+                graph = graph + self.weights_[name] * self.signals_[name]
+        graph = sparse.csr_matrix(graph)
+        graph.eliminate_zeros()
+        graph.sort_indices()
+        self.graph_ = graph
+        return self
+
+
+def _available(orgs: Organisations) -> set[str]:
+    """Names of the signals for which at least one organisation has data."""
+    available = set()
+    if orgs.located.any():
+        available.add("location")
+    if any(text and text.strip() for text in orgs.texts):
+        available.add("text")
+    if any(any(code and code.strip() for code in codes) for codes in orgs.classifications):
+        available.add("classification")
+    has_network = any(name and name.strip() for names in orgs.networks for name in names)
+    if sparse.csr_matrix(orgs.ties).count_nonzero() > 0 or has_network:
+        available.add("ties")
+    if gap_profiles(orgs)[1].any():
+        available.add("needs")
+    return available
