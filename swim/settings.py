@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "swim.accounts",
     "swim.jobs",
     "swim.directory",
+    "swim.discovery",
 ]
 
 MIDDLEWARE = [

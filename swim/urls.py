@@ -25,5 +25,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("directory/", include("swim.directory.urls")),
     path("jobs/", include("swim.jobs.urls")),
+    path("discovery/", include("swim.discovery.urls")),
     path("admin/", admin.site.urls),
 ]

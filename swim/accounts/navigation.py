@@ -25,6 +25,7 @@ NAV_ITEMS = [
     NavItem("My organisations", "directory-mine", "directory.view_my_organisations"),
     NavItem("Directory", "directory-search", "directory.view_directory"),
     NavItem("Imports", "directory-imports", "directory.import_data"),
+    NavItem("Discovery", "discovery-home", "discovery.view_discovery"),
     NavItem("Background jobs", "jobs-list", "accounts.use_admin_site"),
     NavItem("Administration", "admin:index", "accounts.use_admin_site"),
 ]

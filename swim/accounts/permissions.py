@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from swim.accounts.models import User
+    from swim.discovery.models import CandidateCluster, DiscoveryRun
     from swim.jobs.models import Job
 
     AnyUser = User | AnonymousUser
@@ -87,6 +88,11 @@ add_perm("directory.view_my_organisations", has_organisations)
 # Background jobs.
 add_perm("jobs.view_job", is_admin | owns_job)
 
+# Discovery: facilitators and admins run it and see every run and candidate.
+add_perm("discovery.view_discovery", runs_programme)
+add_perm("discovery.run_discovery", runs_programme)
+add_perm("discovery.change_candidate", runs_programme)
+
 # Programme reporting (filled by the evaluation capability).
 add_perm("evaluation.view_programme", runs_programme | is_funder)
 
@@ -115,3 +121,19 @@ def visible_jobs(user: AnyUser) -> QuerySet[Job]:
     if not user.is_authenticated:
         return Job.objects.none()
     return Job.objects.filter(created_by=user)
+
+
+def visible_discovery_runs(user: AnyUser) -> QuerySet[DiscoveryRun]:
+    """The discovery runs ``user`` may see, before any other filter."""
+    from swim.discovery.models import DiscoveryRun
+
+    if not runs_programme(user):
+        return DiscoveryRun.objects.none()
+    return DiscoveryRun.objects.all()
+
+
+def visible_candidates(user: AnyUser) -> QuerySet[CandidateCluster]:
+    """The candidate clusters ``user`` may see, before any other filter."""
+    from swim.discovery.models import CandidateCluster
+
+    return CandidateCluster.objects.filter(run__in=visible_discovery_runs(user))

@@ -9,8 +9,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from swim.testing import Personas
 
 EXPECTED_NAV = {
-    "admin": ["Dashboard", "Directory", "Imports", "Background jobs", "Administration"],
-    "facilitator": ["Dashboard", "Directory", "Imports"],
+    "admin": [
+        "Dashboard",
+        "Directory",
+        "Imports",
+        "Discovery",
+        "Background jobs",
+        "Administration",
+    ],
+    "facilitator": ["Dashboard", "Directory", "Imports", "Discovery"],
     "member_a": ["Dashboard", "My organisations", "Directory"],
     "member_b": ["Dashboard", "My organisations", "Directory"],
     "funder": ["Dashboard", "Directory"],

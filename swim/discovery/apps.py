@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DiscoveryConfig(AppConfig):
+    name = "swim.discovery"
+    label = "discovery"
+    verbose_name = "Cluster discovery"

@@ -1,0 +1,103 @@
+"""Directory rows to the engine's input: :class:`~swim.engine.data.Organisations`.
+
+A handful of ``values_list`` queries whatever the size of the area (one per table, each
+restricted by a subquery of the area's keys), so 5,000 organisations convert in a fraction
+of a second.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from django.db.models import QuerySet
+from scipy import sparse
+
+from swim.directory.models import NetworkMembership, Organisation, Tie
+from swim.engine.data import FloatArray, Organisations
+
+Link = Organisation.classifications.through
+
+
+def organisations_for(
+    queryset: QuerySet[Organisation],
+) -> tuple[Organisations, list[int], dict[str, str]]:
+    """The active organisations of ``queryset`` as engine input.
+
+    Returns
+    -------
+    orgs : Organisations
+        One row per organisation, in primary-key order.
+    pks : list of int
+        The primary key of each row.
+    classification_labels : dict
+        Readable label of every ``"scheme:code"`` used.
+    """
+    area = (
+        queryset.filter(status=Organisation.Status.ACTIVE).order_by().values("pk")
+    )  # a subquery: no list of keys sent to the database
+    rows = list(
+        Organisation.objects.filter(pk__in=area)
+        .order_by("pk")
+        .values_list(
+            "pk", "org_id", "name", "latitude", "longitude", "income", "activities", "objects_text"
+        )
+    )
+    pks = [row[0] for row in rows]
+    index = {pk: i for i, pk in enumerate(pks)}
+    n = len(rows)
+    codes, labels = _classifications(area, index, n)
+    orgs = Organisations(
+        ids=[row[1] for row in rows],
+        names=[row[2] for row in rows],
+        latitude=_floats(row[3] for row in rows),
+        longitude=_floats(row[4] for row in rows),
+        income=_floats(row[5] for row in rows),
+        texts=[" ".join(t for t in (row[6], row[7]) if t).strip() for row in rows],
+        classifications=codes,
+        ties=_ties(area, index, n),
+        networks=_networks(area, index, n),
+    )
+    return orgs, pks, labels
+
+
+def _floats(values: Iterable[Any]) -> FloatArray:
+    return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
+def _classifications(
+    area: QuerySet[Organisation, Any], index: dict[int, int], n: int
+) -> tuple[list[list[str]], dict[str, str]]:
+    codes: list[list[str]] = [[] for _ in range(n)]
+    labels: dict[str, str] = {}
+    links = Link.objects.filter(organisation_id__in=area).values_list(
+        "organisation_id", "classification__scheme", "classification__code", "classification__label"
+    )
+    for pk, scheme, code, label in links:
+        key = f"{scheme}:{code}"
+        codes[index[pk]].append(key)
+        labels[key] = label
+    return codes, labels
+
+
+def _ties(area: QuerySet[Organisation, Any], index: dict[int, int], n: int) -> sparse.csr_matrix:
+    found = Tie.objects.filter(a_id__in=area, b_id__in=area).values_list("a_id", "b_id", "weight")
+    rows, cols, weights = [], [], []
+    for a, b, weight in found:
+        i, j = index[a], index[b]
+        rows += [i, j]
+        cols += [j, i]
+        weights += [float(weight), float(weight)]
+    return sparse.csr_matrix((weights, (rows, cols)), shape=(n, n), dtype=np.float64)
+
+
+def _networks(area: QuerySet[Organisation, Any], index: dict[int, int], n: int) -> list[list[str]]:
+    names: dict[int, list[str]] = defaultdict(list)
+    found = NetworkMembership.objects.filter(organisation_id__in=area).values_list(
+        "organisation_id", "network__name"
+    )
+    for pk, name in found:
+        names[index[pk]].append(name)
+    return [sorted(names[i]) for i in range(n)]

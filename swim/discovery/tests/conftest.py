@@ -1,0 +1,58 @@
+"""A small planted area: six women's organisations close together among scattered others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from swim.directory.models import Classification, Network, NetworkMembership, Organisation, Tie
+from swim.testing import make_org
+
+TOPICS = ["football coaching", "allotment gardening", "church choir", "credit union advice"]
+
+
+@dataclass
+class Area:
+    planted: list[Organisation]
+    others: list[Organisation]
+
+
+def make_planted_area() -> Area:
+    women = Classification.objects.create(scheme="who", code="women", label="Women")
+    forum = Network.objects.create(name="Trafford Women's Forum", slug="trafford-womens-forum")
+    planted = []
+    for i in range(6):
+        org = make_org(
+            name=f"Women's Refuge Project {i + 1}",
+            local_authority="Trafford",
+            postcode="M32 0AA",
+            latitude=53.4500 + 0.001 * (i % 3),
+            longitude=-2.3000 + 0.0015 * (i // 3),
+            income=20_000 + 1_000 * i,
+            activities="Support, refuge and advice for women and girls affected by domestic abuse.",
+        )
+        org.classifications.add(women)
+        NetworkMembership.objects.create(network=forum, organisation=org)
+        planted.append(org)
+    for a, b in [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (0, 3)]:
+        first, second = sorted([planted[a], planted[b]], key=lambda o: o.pk)
+        Tie.objects.create(a=first, b=second, kind=Tie.Kind.SHARED_TRUSTEE)
+    others = [
+        make_org(
+            name=f"{TOPICS[i % 4].title()} Club {i}",
+            local_authority="Trafford",
+            postcode="M33 1AA",
+            latitude=53.30 + 0.03 * i,
+            longitude=-2.60 + 0.04 * (i % 5),
+            income=5_000 * (i + 1),
+            activities=f"{TOPICS[i % 4]} for local people",
+        )
+        for i in range(10)
+    ]
+    return Area(planted=planted, others=others)
+
+
+@pytest.fixture
+def area(db: None) -> Area:
+    return make_planted_area()

@@ -1,0 +1,54 @@
+"""Directory rows become the engine's input, in a few queries whatever the area's size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from swim.directory.models import Organisation
+from swim.discovery.inputs import organisations_for
+from swim.discovery.tests.conftest import Area
+from swim.testing import make_org
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_converts_the_area_with_texts_codes_ties_and_networks(area: Area) -> None:
+    orgs, pks, labels = organisations_for(Organisation.objects.all())
+    assert len(orgs) == len(pks) == 16
+    i = pks.index(area.planted[0].pk)
+    assert orgs.ids[i] == area.planted[0].org_id
+    assert "domestic abuse" in orgs.texts[i]
+    assert orgs.classifications[i] == ["who:women"]
+    assert labels == {"who:women": "Women"}
+    assert orgs.networks[i] == ["Trafford Women's Forum"]
+    j = pks.index(area.planted[1].pk)
+    assert orgs.ties[i, j] == orgs.ties[j, i] == 1.0
+    assert orgs.ties.nnz == 12
+    assert orgs.latitude[i] == pytest.approx(53.45)
+
+
+def test_only_active_organisations_are_considered(area: Area) -> None:
+    make_org(name="Closed Charity", status=Organisation.Status.REMOVED)
+    _, pks, _ = organisations_for(Organisation.objects.all())
+    assert Organisation.objects.get(name="Closed Charity").pk not in pks
+
+
+def test_missing_values_become_nan_and_empty_text(db: None) -> None:
+    make_org(activities="", latitude=None, longitude=None, income=None)
+    orgs, _, _ = organisations_for(Organisation.objects.all())
+    assert np.isnan(orgs.latitude[0])
+    assert np.isnan(orgs.income[0])
+    assert orgs.texts[0] == ""
+
+
+def test_the_number_of_queries_does_not_grow_with_the_area(area: Area) -> None:
+    with CaptureQueriesContext(connection) as few:
+        organisations_for(Organisation.objects.filter(local_authority="Trafford"))
+    for i in range(20):
+        make_org(name=f"More {i}", local_authority="Trafford")
+    with CaptureQueriesContext(connection) as many:
+        organisations_for(Organisation.objects.filter(local_authority="Trafford"))
+    assert len(many) == len(few) <= 5

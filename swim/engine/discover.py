@@ -1,0 +1,181 @@
+"""One discovery run: similarity graph, communities, profiles — ranked, timed, with progress.
+
+:class:`Discovery` chains :class:`~swim.engine.signals.combine.SimilarityGraph`,
+:class:`~swim.engine.communities.ClusterFinder` (or, for "partners for this organisation",
+:func:`~swim.engine.communities.partners_for`) and
+:func:`~swim.engine.profile.profile_clusters`, and ranks the candidates by readiness, then
+cohesion. It takes plain data and returns plain data, like the rest of the engine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from swim.engine.communities import ClusterFinder, partners_for
+from swim.engine.data import IntArray, Organisations
+from swim.engine.profile import CandidateProfile, profile_clusters
+from swim.engine.signals.combine import DEFAULT_WEIGHTS, SignalWeights, SimilarityGraph
+
+#: ``progress(step, total, message)``: called as each stage starts and when all are done.
+Progress = Callable[[int, int, str], None]
+
+#: The stages of a run, in order (the keys of ``timings_``).
+STAGES: tuple[str, ...] = ("graph", "communities", "profiles")
+
+
+class Discovery:
+    """Find, describe and rank the candidate clusters of an area.
+
+    Parameters
+    ----------
+    weights : SignalWeights
+        Weight of each signal in the similarity graph.
+    min_size, max_size : int
+        Workable cluster size, inclusive.
+    max_span_km : float
+        Largest distance between two located members.
+    max_income_share : float
+        Largest share of the members' combined known income one member may hold.
+    max_memberships : int
+        How many candidates one organisation may appear in.
+    radius_km : float
+        Largest distance of a location link in the graph.
+    seed : int
+        Seeds every random choice; the same seed gives the same candidates.
+    n_iterations : int
+        Leiden iterations (negative: until stable; ``2`` is much faster on large areas).
+
+    Attributes
+    ----------
+    candidates_ : list of (int array, CandidateProfile)
+        Member indices (ascending) and profile of each candidate, most ready first (ties
+        broken by cohesion).
+    timings_ : dict of str to float
+        Seconds spent in each of :data:`STAGES`.
+    available_ : tuple of str
+        The signals that had data.
+    """
+
+    def __init__(
+        self,
+        weights: SignalWeights = DEFAULT_WEIGHTS,
+        min_size: int = 4,
+        max_size: int = 12,
+        max_span_km: float = 5.0,
+        max_income_share: float = 0.5,
+        max_memberships: int = 1,
+        radius_km: float = 3.0,
+        seed: int = 0,
+        n_iterations: int = -1,
+    ) -> None:
+        self.weights = weights
+        self.min_size = min_size
+        self.max_size = max_size
+        self.max_span_km = max_span_km
+        self.max_income_share = max_income_share
+        self.max_memberships = max_memberships
+        self.radius_km = radius_km
+        self.seed = seed
+        self.n_iterations = n_iterations
+
+    def check_params(self) -> None:
+        """Raise ``ValueError`` with a readable message for impossible parameters."""
+        if self.min_size < 2:
+            raise ValueError("The smallest cluster size must be at least 2.")
+        if self.min_size > self.max_size:
+            raise ValueError("The smallest cluster size is above the largest.")
+        if not self.radius_km > 0:
+            raise ValueError("The link radius must be more than 0 km.")
+        if not self.max_span_km > 0:
+            raise ValueError("The largest span must be more than 0 km.")
+        if not 0 < self.max_income_share <= 1:
+            raise ValueError("The largest income share must be above 0 and at most 1.")
+        if self.max_memberships < 1:
+            raise ValueError("Each organisation must be allowed in at least one candidate.")
+
+    def fit(
+        self,
+        orgs: Organisations,
+        text_vectors: Any = None,
+        progress: Progress | None = None,
+        seed_index: int | None = None,
+        classification_labels: Mapping[str, str] | None = None,
+    ) -> Discovery:
+        """Discover the candidates of ``orgs``.
+
+        Parameters
+        ----------
+        orgs : Organisations
+        text_vectors : array-like, shape (n, d), optional
+            Text embeddings; without them the text signal uses TF-IDF + LSA.
+        progress : callable, optional
+            ``progress(step, total, message)``.
+        seed_index : int, optional
+            Find only the best cluster containing this organisation ("partners for").
+        classification_labels : mapping, optional
+            Readable label per ``"scheme:code"``, for the explanations.
+
+        Returns
+        -------
+        self
+        """
+        self.check_params()
+        report = progress or _silent
+        total = len(STAGES)
+        timings: dict[str, float] = {}
+        self.candidates_: list[tuple[IntArray, CandidateProfile]] = []
+        self.timings_ = timings
+        self.available_: tuple[str, ...] = ()
+        if len(orgs) < self.min_size:
+            report(total, total, "Too few organisations to form a cluster")
+            return self
+
+        report(0, total, f"Linking {len(orgs):,} organisations by every signal")
+        start = time.perf_counter()
+        model = SimilarityGraph(weights=self.weights, radius_km=self.radius_km, seed=self.seed)
+        model.fit(orgs, text_vectors=text_vectors)
+        self.available_ = model.available_
+        timings["graph"] = time.perf_counter() - start
+
+        report(1, total, "Finding communities")
+        start = time.perf_counter()
+        clusters = self._clusters(model, orgs, seed_index)
+        timings["communities"] = time.perf_counter() - start
+
+        report(2, total, f"Describing {len(clusters):,} candidate clusters")
+        start = time.perf_counter()
+        profiles = profile_clusters(
+            clusters, orgs, model.graph_, model.signals_,
+            classification_labels=classification_labels, max_span_km=self.max_span_km,
+        )  # fmt: skip
+        pairs = list(zip(clusters, profiles, strict=True))
+        pairs.sort(key=lambda pair: (-pair[1].readiness, -pair[1].cohesion, int(pair[0][0])))
+        self.candidates_ = pairs
+        timings["profiles"] = time.perf_counter() - start
+        report(total, total, f"Found {len(pairs):,} candidate clusters")
+        return self
+
+    def _clusters(
+        self, model: SimilarityGraph, orgs: Organisations, seed_index: int | None
+    ) -> list[IntArray]:
+        if seed_index is not None:
+            members = partners_for(
+                model.graph_, seed_index, orgs,
+                min_size=self.min_size, max_size=self.max_size,
+                max_span_km=self.max_span_km, max_income_share=self.max_income_share,
+            )  # fmt: skip
+            return [np.asarray(members, dtype=np.int64)] if len(members) else []
+        finder = ClusterFinder(
+            min_size=self.min_size, max_size=self.max_size, max_span_km=self.max_span_km,
+            max_income_share=self.max_income_share, max_memberships=self.max_memberships,
+            n_iterations=self.n_iterations, seed=self.seed,
+        ).fit(model.graph_, orgs, model.signals_)  # fmt: skip
+        return [np.asarray(c, dtype=np.int64) for c in finder.clusters_]
+
+
+def _silent(step: int, total: int, message: str) -> None:
+    """The default progress callback: say nothing."""
