@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from scipy import sparse
@@ -94,6 +96,8 @@ def test_too_few_organisations_give_no_candidates_not_an_error() -> None:
         ({"max_income_share": 0.0}, "income share"),
     ],
 )
-def test_impossible_parameters_are_refused_with_a_reason(params: dict, message: str) -> None:
+def test_impossible_parameters_are_refused_with_a_reason(
+    params: dict[str, Any], message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         Discovery(**params).fit(planted_area())
