@@ -14,17 +14,34 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, FloatField, Func, Max, Min, QuerySet, Value
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    Func,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import StrIndex, Substr
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 
 from swim.directory.models import GeocodePrecision, Organisation
+from swim.directory.search import Unindexed
 
 CELL_PIXELS = 64  # a cell's side on screen
 POINT_LIMIT = 250  # individual organisations sent when no more than this many are in view
 MAX_ZOOM = 22
 POINTS_FROM_ZOOM = 17  # from here on, send points (at most POINT_LIMIT) even when crowded
 COORDINATE_DIGITS = 5  # about a metre
+INDEXED_BOX_DEGREES = 1.0  # taller boxes are read without the latitude index
 
 
 class MapQueryError(ValueError):
@@ -140,13 +157,17 @@ def in_box(organisations: QuerySet[Organisation], bbox: BBox) -> QuerySet[Organi
     The filter's own query is used as it is (its relevance annotation stays out of the
     ``GROUP BY`` of ``values().annotate()``), so the database can use its latitude index.
     A ``DISTINCT`` filter (joins that repeat rows) is re-selected by primary key instead.
+    A box taller than :data:`INDEXED_BOX_DEGREES` holds too large a share of the country
+    for the index to help: SQLite is kept to reading the table (a third faster).
     """
     query = organisations.order_by()
     if query.query.distinct:
         query = Organisation.objects.filter(pk__in=query.values("pk"))
+    tall = bbox.north - bbox.south > INDEXED_BOX_DEGREES
+    latitude = Unindexed("latitude") if tall else F("latitude")
     return query.filter(
-        latitude__gte=bbox.south,
-        latitude__lte=bbox.north,
+        GreaterThanOrEqual(latitude, bbox.south),
+        LessThanOrEqual(latitude, bbox.north),
         longitude__gte=bbox.west,
         longitude__lte=bbox.east,
     )
@@ -250,39 +271,58 @@ class Summary:
 
 
 def summarise(organisations: QuerySet[Organisation], *, districts: int = 12) -> Summary:
-    """Counts, the located organisations' bounds and the busiest postcode districts."""
+    """Counts, the located organisations' bounds and the busiest postcode districts.
+
+    One pass over the rows: they are grouped by postcode district (a few thousand groups at
+    most), each group with its counts and bounds, and the groups are added up here.
+    """
     plain = organisations.order_by()
     if plain.query.distinct:
         plain = Organisation.objects.filter(pk__in=plain.values("pk"))
-    located = plain.filter(latitude__isnull=False, longitude__isnull=False)
-    extent = located.aggregate(
-        n=Count("pk"),
-        west=Min("longitude"),
-        south=Min("latitude"),
-        east=Max("longitude"),
-        north=Max("latitude"),
-    )
-    bounds = None
-    if extent["n"]:
-        bounds = BBox(extent["west"], extent["south"], extent["east"], extent["north"])
-    return Summary(
-        total=plain.count(),
-        located=extent["n"],
-        bounds=bounds,
-        districts=postcode_districts(plain, limit=districts),
-    )
-
-
-def postcode_districts(query: QuerySet[Organisation], *, limit: int) -> list[tuple[str, int]]:
-    """The postcode districts (``M32``) with the most organisations, most first."""
-    rows = (
-        query.filter(postcode__contains=" ")
-        .annotate(district=Substr("postcode", 1, StrIndex("postcode", Value(" ")) - 1))
+    located = Q(latitude__isnull=False, longitude__isnull=False)
+    groups = list(
+        plain.annotate(district=_district())
         .values("district")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "district")[:limit]
+        .annotate(
+            total=Count("pk"),
+            located=Count("pk", filter=located),
+            west=Min("longitude", filter=located),
+            south=Min("latitude", filter=located),
+            east=Max("longitude", filter=located),
+            north=Max("latitude", filter=located),
+        )
     )
-    return [(row["district"], row["count"]) for row in rows]
+    with_location = [g for g in groups if g["located"]]
+    bounds = None
+    if with_location:
+        bounds = BBox(
+            min(g["west"] for g in with_location),
+            min(g["south"] for g in with_location),
+            max(g["east"] for g in with_location),
+            max(g["north"] for g in with_location),
+        )
+    busiest = sorted(
+        ((g["district"], g["total"]) for g in groups if g["district"] is not None),
+        key=lambda item: (-item[1], item[0]),
+    )
+    return Summary(
+        total=sum(g["total"] for g in groups),
+        located=sum(g["located"] for g in with_location),
+        bounds=bounds,
+        districts=busiest[:districts],
+    )
+
+
+def _district() -> Case:
+    """The postcode's district (``M32`` of ``M32 0AA``), or NULL without an inward code."""
+    return Case(
+        When(
+            postcode__contains=" ",
+            then=Substr("postcode", 1, StrIndex("postcode", Value(" ")) - 1),
+        ),
+        default=None,
+        output_field=CharField(),
+    )
 
 
 def tile_layer() -> dict[str, str]:

@@ -117,6 +117,7 @@ class Organisation(models.Model):
         indexes = [
             models.Index(fields=["status", "name"]),
             models.Index(fields=["latitude", "longitude"]),
+            models.Index(fields=["local_authority", "name"], name="directory_org_la_name_idx"),
         ]
 
     def __str__(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
@@ -12,7 +13,7 @@ from swim.accounts.permissions import require
 from swim.directory import maps
 from swim.directory.graphs import ego_graph
 from swim.directory.models import Organisation
-from swim.directory.search import filter_organisations
+from swim.directory.search import CACHE_SECONDS, filter_organisations
 from swim.http import AuthedRequest
 
 NOT_FILTERS = {"bbox", "zoom", "page", "sort"}
@@ -24,9 +25,12 @@ def map_page(request: AuthedRequest) -> HttpResponse:
     filters = request.GET.copy()
     for name in NOT_FILTERS:
         filters.pop(name, None)
+    summary = cache.get_or_set(
+        form.cache_key("map-summary"), lambda: maps.summarise(organisations), CACHE_SECONDS
+    )
     context = {
         "form": form,
-        "summary": maps.summarise(organisations),
+        "summary": summary,
         "filters": filters.urlencode(),
         "tiles": maps.tile_layer(),
     }
@@ -40,8 +44,13 @@ def map_data(request: AuthedRequest) -> JsonResponse:
         bbox, zoom = maps.parse_view(request.GET)
     except maps.MapQueryError as error:
         return JsonResponse({"error": str(error)}, status=400)
-    _, organisations = filter_organisations(request.GET)
-    response = JsonResponse(maps.aggregate(organisations, bbox, zoom))
+    form, organisations = filter_organisations(request.GET)
+    payload = cache.get_or_set(
+        form.cache_key("map-data", bbox.as_list(), zoom),
+        lambda: maps.aggregate(organisations, bbox, zoom),
+        CACHE_SECONDS,
+    )
+    response = JsonResponse(payload)
     patch_cache_control(response, private=True, max_age=60)
     return response
 

@@ -73,7 +73,12 @@ def test_the_directory_map_draws_aggregated_circles_and_zooms_in_from_the_keyboa
     for _ in range(4):
         page.keyboard.press("Equal")  # Leaflet's keyboard zoom (+)
     page.locator("#directory-map .map-point").first.wait_for()
-    assert page.locator("#map-points-list li").count() == page.locator(".map-point").count()
+    # Every listed organisation is on the map: alone, or in a marker shared with neighbours
+    # too close to tell apart (each marker keeps a 24 px target).
+    shown = page.locator("#directory-map .map-point").evaluate_all(
+        "els => els.reduce((n, el) => n + (parseInt(el.textContent, 10) || 1), 0)"
+    )
+    assert shown == page.locator("#map-points-list li").count()
     assert_accessible(page)
     assert violations == []
 

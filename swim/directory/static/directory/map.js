@@ -77,19 +77,47 @@
     return marker;
   }
 
-  function pointMarker(point) {
-    var marker = L.marker([point.lat, point.lon], {
-      icon: L.divIcon({ className: "map-point", iconSize: [16, 16] }),
-      title: point.name,
+  // Targets are at least 24 px (WCAG 2.2 target size); organisations closer than that on
+  // screen share one marker whose popup lists them all.
+  var TARGET_PIXELS = 24;
+
+  function groupPoints(map, points) {
+    var groups = [];
+    points.forEach(function (point) {
+      var at = map.latLngToLayerPoint([point.lat, point.lon]);
+      var near = groups.find(function (group) { return group.at.distanceTo(at) < TARGET_PIXELS; });
+      if (near) {
+        near.points.push(point);
+      } else {
+        groups.push({ at: at, points: [point] });
+      }
     });
-    label(marker, point.name + (point.sample ? " (sample data)" : ""));
-    var link = document.createElement("a");
-    link.href = point.url;
-    link.textContent = point.name;
-    var id = document.createElement("div");
-    id.textContent = point.org_id + (point.sample ? " · sample data" : "");
+    return groups;
+  }
+
+  function pointMarker(points) {
+    var first = points[0];
+    var many = points.length > 1;
+    var marker = L.marker([first.lat, first.lon], {
+      icon: L.divIcon({
+        className: many ? "map-point map-point-group" : "map-point",
+        iconSize: [TARGET_PIXELS, TARGET_PIXELS],
+        html: many ? String(points.length) : "",
+      }),
+      title: many ? points.length + " organisations here" : first.name,
+    });
+    label(marker, many
+      ? points.length + " organisations here: " + points.map(function (p) { return p.name; }).join(", ")
+      : first.name + (first.sample ? " (sample data)" : ""));
     var content = document.createElement("div");
-    content.append(link, id);
+    points.forEach(function (point) {
+      var link = document.createElement("a");
+      link.href = point.url;
+      link.textContent = point.name;
+      var id = document.createElement("div");
+      id.textContent = point.org_id + (point.sample ? " · sample data" : "");
+      content.append(link, id);
+    });
     marker.bindPopup(content);
     return marker;
   }
@@ -171,7 +199,9 @@
         .then(function (data) {
           layer.clearLayers();
           data.cells.forEach(function (cell) { layer.addLayer(cellMarker(map, cell, data.cell_pixels)); });
-          data.points.forEach(function (point) { layer.addLayer(pointMarker(point)); });
+          groupPoints(map, data.points).forEach(function (group) {
+            layer.addLayer(pointMarker(group.points));
+          });
           element.dataset.mode = data.mode;
           listPoints(pointsBox, data);
           status.textContent = describe(data);
