@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -16,6 +14,7 @@ from swim.engine.signals.classification import (
     classification_similarity,
     code_vectors,
 )
+from swim.engine.tests.helpers import assert_similarity
 
 
 def make_orgs(classifications: list[list[str]]) -> Organisations:
@@ -29,15 +28,6 @@ def make_orgs(classifications: list[list[str]]) -> Organisations:
         texts=[""] * n,
         classifications=classifications,
     )
-
-
-def assert_similarity(matrix: Any, n: int) -> None:
-    assert matrix.format == "csr"
-    assert matrix.shape == (n, n)
-    assert (abs(matrix - matrix.T) > 0).nnz == 0
-    assert not matrix.diagonal().any()
-    assert matrix.data.min(initial=0) >= 0
-    assert matrix.data.max(initial=0) <= 1
 
 
 def test_identical_code_sets_are_fully_similar_and_disjoint_ones_not_at_all() -> None:

@@ -24,22 +24,9 @@ from swim.engine.signals import (
     text_similarity,
     ties_similarity,
 )
+from swim.engine.tests.helpers import make_orgs
 
 A = len(CAPACITY_AREAS)
-
-
-def make_orgs(n: int, **fields: Any) -> Organisations:
-    values: dict[str, Any] = {
-        "ids": [f"o{i}" for i in range(n)],
-        "names": [f"Org {i}" for i in range(n)],
-        "latitude": np.full(n, np.nan),
-        "longitude": np.full(n, np.nan),
-        "income": np.full(n, np.nan),
-        "texts": [""] * n,
-        "classifications": [[] for _ in range(n)],
-    }
-    values.update(fields)
-    return Organisations(**values)
 
 
 def assert_similarity(matrix: Any, n: int, top: float = 1.0) -> None:

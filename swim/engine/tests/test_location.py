@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from swim.engine.data import Organisations
 from swim.engine.signals.location import location_similarity
+from swim.engine.tests.helpers import assert_similarity
 
 KM_LAT = 1 / 111.195  # degrees of latitude per km (mean Earth radius)
 
@@ -26,15 +27,6 @@ def make_orgs(latitude: Any, longitude: Any) -> Organisations:
         texts=[""] * n,
         classifications=[[] for _ in range(n)],
     )
-
-
-def assert_similarity(matrix: Any, n: int) -> None:
-    assert matrix.format == "csr"
-    assert matrix.shape == (n, n)
-    assert (abs(matrix - matrix.T) > 0).nnz == 0
-    assert not matrix.diagonal().any()
-    assert matrix.data.min(initial=0) >= 0
-    assert matrix.data.max(initial=0) <= 1
 
 
 def test_it_links_the_two_organisations_within_a_kilometre_and_not_the_far_one() -> None:

@@ -10,39 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from swim.engine.data import CAPACITY_AREAS, Organisations
+from swim.engine.data import CAPACITY_AREAS
 from swim.engine.signals.needs import (
     complementary_offers,
     gap_profiles,
     needs_similarity,
     shared_needs,
 )
+from swim.engine.tests.helpers import assert_similarity, make_orgs
 
 A = len(CAPACITY_AREAS)
 HR, ICT = CAPACITY_AREAS.index("hr"), CAPACITY_AREAS.index("ict")
-
-
-def make_orgs(n: int, **fields: Any) -> Organisations:
-    values: dict[str, Any] = {
-        "ids": [f"o{i}" for i in range(n)],
-        "names": [f"Org {i}" for i in range(n)],
-        "latitude": np.full(n, np.nan),
-        "longitude": np.full(n, np.nan),
-        "income": np.full(n, np.nan),
-        "texts": [""] * n,
-        "classifications": [[] for _ in range(n)],
-    }
-    values.update(fields)
-    return Organisations(**values)
-
-
-def assert_similarity(matrix: Any, n: int) -> None:
-    assert matrix.format == "csr"
-    assert matrix.shape == (n, n)
-    assert (abs(matrix - matrix.T) > 0).nnz == 0
-    assert not matrix.diagonal().any()
-    assert matrix.data.min(initial=0) >= 0
-    assert matrix.data.max(initial=0) <= 1
 
 
 def gaps(*rows: dict[int, float] | None) -> Any:

@@ -13,6 +13,7 @@ from scipy import sparse
 
 from swim.engine.data import Organisations
 from swim.engine.signals.text import TfidfLsa, cosine_knn_graph, text_similarity
+from swim.engine.tests.helpers import assert_similarity
 
 TEXTS = [
     "food bank and community pantry for local families",
@@ -37,15 +38,6 @@ def make_orgs(texts: list[str]) -> Organisations:
         texts=texts,
         classifications=[[] for _ in range(n)],
     )
-
-
-def assert_similarity(matrix: Any, n: int) -> None:
-    assert matrix.format == "csr"
-    assert matrix.shape == (n, n)
-    assert (abs(matrix - matrix.T) > 0).nnz == 0
-    assert not matrix.diagonal().any()
-    assert matrix.data.min(initial=0) >= 0
-    assert matrix.data.max(initial=0) <= 1
 
 
 def clustered(n: int, d: int, topics: int, seed: int) -> Any:

@@ -10,33 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from swim.engine.data import Organisations
 from swim.engine.signals.ties import network_links, tie_matrix, ties_similarity
+from swim.engine.tests.helpers import assert_similarity, make_orgs
 
 KM_LAT = 1 / 111.195
-
-
-def make_orgs(n: int, **fields: Any) -> Organisations:
-    values: dict[str, Any] = {
-        "ids": [f"o{i}" for i in range(n)],
-        "names": [f"Org {i}" for i in range(n)],
-        "latitude": np.full(n, np.nan),
-        "longitude": np.full(n, np.nan),
-        "income": np.full(n, np.nan),
-        "texts": [""] * n,
-        "classifications": [[] for _ in range(n)],
-    }
-    values.update(fields)
-    return Organisations(**values)
-
-
-def assert_similarity(matrix: Any, n: int) -> None:
-    assert matrix.format == "csr"
-    assert matrix.shape == (n, n)
-    assert (abs(matrix - matrix.T) > 0).nnz == 0
-    assert not matrix.diagonal().any()
-    assert matrix.data.min(initial=0) >= 0
-    assert matrix.data.max(initial=0) <= 1
 
 
 def ties_of(n: int, pairs: list[tuple[int, int, float]]) -> Any:
