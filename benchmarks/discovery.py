@@ -83,12 +83,14 @@ def sample_organisations(size: int, seed: int = 0) -> tuple[object, np.ndarray]:
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    sizes = [int(a) for a in args if a.isdigit()] or [5_000, 170_000]
-    tfidf = "--tfidf" in sys.argv
-    iterations = -1
-    if "--iterations" in sys.argv:
-        iterations = int(sys.argv[sys.argv.index("--iterations") + 1])
+    argv = sys.argv[1:]
+    iterations: int | None = None
+    if "--iterations" in argv:
+        at = argv.index("--iterations")
+        iterations = int(argv[at + 1])
+        del argv[at : at + 2]
+    tfidf = "--tfidf" in argv
+    sizes = [int(a) for a in argv if a.isdigit()] or [5_000, 170_000]
     from swim.engine.discover import Discovery
 
     for size in sizes:
@@ -101,8 +103,9 @@ def main() -> None:
         stages = ", ".join(f"{k} {v:.1f} s" for k, v in model.timings_.items())
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         text = "TF-IDF" if tfidf else "cached embeddings"
+        mode = "auto" if iterations is None else iterations
         print(
-            f"discovery {len(orgs):>7,} organisations ({text}, n_iterations={iterations}): "
+            f"discovery {len(orgs):>7,} organisations ({text}, n_iterations={mode}): "
             f"{seconds:.1f} s [{stages}], {len(model.candidates_):,} candidates, "
             f"peak memory {peak:,.0f} MB"
         )
