@@ -447,12 +447,28 @@ class ClassificationCache:
             (org_pk, self.id_for(ref)) for org_pk, org_refs in refs.items() for ref in org_refs
         }
         table = through._meta.db_table
+        columns = "organisation_id, classification_id"
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {table} (organisation_id, classification_id) "  # noqa: S608
-                "VALUES (%s, %s) ON CONFLICT DO NOTHING",
-                sorted(links),
-            )
+            if connection.vendor == "postgresql":
+                # COPY is several times faster than row-by-row inserts on PostgreSQL.
+                cursor.execute(
+                    "CREATE TEMP TABLE IF NOT EXISTS _class_load "
+                    "(organisation_id bigint, classification_id bigint) ON COMMIT DROP"
+                )
+                cursor.execute("TRUNCATE _class_load")
+                with cursor.copy(f"COPY _class_load ({columns}) FROM STDIN") as copy:
+                    for link in sorted(links):
+                        copy.write_row(link)
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _class_load "  # noqa: S608
+                    "ON CONFLICT DO NOTHING"
+                )
+            else:
+                cursor.executemany(
+                    f"INSERT INTO {table} ({columns}) VALUES (%s, %s) "  # noqa: S608
+                    "ON CONFLICT DO NOTHING",
+                    sorted(links),
+                )
 
 
 # --- Relationships -------------------------------------------------------------------------
