@@ -171,13 +171,22 @@ class CandidateCluster(models.Model):
     def readiness_rows(self) -> list[tuple[str, float | None]]:
         """Each readiness factor as (readable name, value in [0, 1] or None)."""
         return [
-            (name.replace("_", " ").capitalize(), v) for name, v in self.readiness_factors.items()
+            (FACTOR_LABELS.get(name, name.replace("_", " ").capitalize()), v)
+            for name, v in self.readiness_factors.items()
         ]
 
     def signal_rows(self) -> list[tuple[str, float]]:
         return [(SIGNAL_LABELS.get(name, name), v) for name, v in self.signal_scores.items()]
 
 
+FACTOR_LABELS = {
+    "existing_ties": "Existing relationships",
+    "leadership": "A member to lead",
+    "shared_priority": "A shared priority",
+    "ceo_time": "CEO time available",
+    "compactness": "Close together",
+    "scale_balance": "Balance of size",
+}
 SIGNAL_LABELS = {
     "location": "Location",
     "text": "Activities (text)",
