@@ -97,6 +97,10 @@ def do_run_discovery(run: DiscoveryRun, *, progress: Progress | None = None) -> 
         considered = len(pks)
         _check_area(run, considered)
         engine = Discovery(**run.engine_parameters)
+        try:
+            engine.check_params()
+        except ValueError as exc:
+            raise DiscoveryInputError(str(exc)) from exc
         seed_index = pks.index(run.seed_organisation_id) if run.seed_organisation_id else None
         engine.fit(
             orgs,
@@ -105,7 +109,7 @@ def do_run_discovery(run: DiscoveryRun, *, progress: Progress | None = None) -> 
             classification_labels=labels,
         )
         _store(run, engine.candidates_, pks)
-    except (DiscoveryInputError, ValueError) as exc:
+    except DiscoveryInputError as exc:
         run.mark_failed(str(exc), considered)
         return run
     except Exception as exc:
