@@ -295,3 +295,44 @@ class ImportRun(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("directory-import", args=[self.pk])
+
+
+class OrganisationText(models.Model):
+    """SQLite's full-text index of organisations' name, activities and objects (FTS5).
+
+    Migration 0003 makes this virtual table on SQLite only, with triggers that keep it in
+    step with every insert, update and delete of an organisation (bulk ones included), and
+    :mod:`swim.directory.search` joins it to find and rank words. On PostgreSQL there is no
+    such table — the search reads the ``search_vector`` column of the organisations instead
+    — so only the search touches this model, and only on SQLite.
+    """
+
+    organisation = models.OneToOneField(
+        Organisation,
+        primary_key=True,
+        db_column="rowid",
+        on_delete=models.DO_NOTHING,
+        related_name="text_index",
+    )
+    #: FTS5's hidden column named after the table: the left side of ``MATCH`` and the first
+    #: argument of ``bm25()``.
+    document = models.TextField(db_column="directory_organisation_fts")
+
+    class Meta:
+        managed = False
+        db_table = "directory_organisation_fts"
+
+    def __str__(self) -> str:
+        return f"Full-text index entry of organisation {self.pk}"
+
+
+@OrganisationText._meta.get_field("document").register_lookup
+class FullTextMatch(models.Lookup):
+    """``document__match="…"``: an FTS5 query (built by the search, never raw input)."""
+
+    lookup_name = "match"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", (*lhs_params, *rhs_params)

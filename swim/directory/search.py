@@ -19,18 +19,21 @@ import hashlib
 import re
 from array import array
 from collections.abc import Iterator
-from functools import cached_property, reduce
+from dataclasses import dataclass
+from functools import cached_property
 from html import escape
-from operator import add
 from typing import Any, cast
 
 from django import forms
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
     F,
+    FloatField,
     Func,
     OuterRef,
     Q,
@@ -39,11 +42,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.lookups import Exact, IContains, IExact, IStartsWith
+from django.db.models.expressions import RawSQL
+from django.db.models.lookups import Exact
 from django.forms.models import ModelChoiceIterator
 from django.forms.utils import flatatt
 from django.utils.safestring import SafeString, mark_safe
 
+from swim.directory.geocoding import normalise_postcode
 from swim.directory.models import (
     Classification,
     GeocodePrecision,
@@ -292,62 +297,183 @@ class Unindexed(Func):
         return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
 
 
-_LIKE_SPECIAL = re.compile(r"[%_\\]")
+_TOKEN = re.compile(r"[^\W_]+")  # letters and digits: what both databases index as words
+_ORG_ID = re.compile(r"([A-Za-z]{2}-[A-Za-z]{2,10})-([A-Za-z0-9-]*[0-9][A-Za-z0-9-]*)")
+_POSTCODE = re.compile(r"\b[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}\b")
+MAX_WORDS = 8
+PREFIX_FROM = 3  # the last word also finds longer words from this many letters on
+FTS_TABLE = "directory_organisation_fts"
+#: Words too common to search for: PostgreSQL's English stop words (its ``english.stop``),
+#: left out on SQLite too so that both find the same organisations.
+_STOP_TEXT = """
+a about above after again against all am an and any are as at be because been before being
+below between both but by can did do does doing don down during each few for from further
+had has have having he her here hers herself him himself his how i if in into is it its
+itself just me more most my myself no nor not now of off on once only or other our ours
+ourselves out over own s same she should so some such t than that the their theirs them
+themselves then there these they this those through to too under until up very was we were
+what when where which while who whom why will with you your yours yourself yourselves
+"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+#: bm25() weights of the SQLite index's columns: name, activities, objects.
+SQLITE_WEIGHTS = (10.0, 4.0, 1.0)
+NAME_MATCH = 1000.0  # added to the relevance of organisations whose name holds every word
 
 
-class _SQLiteLikeMixin:
-    """SQLite's ``LIKE`` without ``ESCAPE '\\'`` when the word holds nothing to escape.
+@dataclass(frozen=True)
+class SearchTerms:
+    """A search box's words, sorted into what each is looked for as.
 
-    The result is the same, and SQLite's ``LIKE`` with an ``ESCAPE`` takes half as long again:
-    that counts when each word is looked for in the name and activities of every organisation.
+    Anything can be typed: only letters and digits make words, so quotes, operators and
+    punctuation never reach a full-text query as syntax.
+
+    >>> SearchTerms.parse('Scouts "youth" AND  NEAR( gb-chc-1234567 m32 0aa')
+    SearchTerms(words=('scouts', 'youth', 'near'), org_ids=('gb-chc-1234567',), \
+postcode='M32 0AA')
+    >>> bool(SearchTerms.parse('" * - ()'))
+    False
     """
 
-    rhs: Any
+    words: tuple[str, ...]
+    org_ids: tuple[str, ...] = ()
+    postcode: str = ""
 
-    def get_rhs_op(self, connection: Any, rhs: str) -> str:
-        operator: str = super().get_rhs_op(connection, rhs)  # type: ignore[misc]
-        if connection.vendor == "sqlite" and not _LIKE_SPECIAL.search(str(self.rhs)):
-            operator = operator.replace(" ESCAPE '\\'", "")
-        return operator
+    @classmethod
+    def parse(cls, query: str) -> SearchTerms:
+        pieces = query.split()
+        org_ids = [piece for piece in pieces if _ORG_ID.fullmatch(piece)]
+        rest = " ".join(piece for piece in pieces if not _ORG_ID.fullmatch(piece))
+        postcode = ""
+        if found := _POSTCODE.search(rest):
+            postcode = normalise_postcode(found.group())
+            rest = rest[: found.start()] + " " + rest[found.end() :]
+        words = [w for w in map(str.lower, _TOKEN.findall(rest)) if w not in STOP_WORDS]
+        return cls(tuple(words[:MAX_WORDS]), tuple(org_ids), postcode)
 
+    def __bool__(self) -> bool:
+        return bool(self.words or self.org_ids or self.postcode)
 
-class _IContains(_SQLiteLikeMixin, IContains):
-    pass
+    def fts5_query(self) -> str:
+        """The words for SQLite's FTS5: each a quoted string (all required), the last a prefix.
 
+        >>> SearchTerms(("youth", "club")).fts5_query()
+        '"youth" "club"*'
+        """
+        quoted = [f'"{word}"' for word in self.words]
+        if len(self.words[-1]) >= PREFIX_FROM:
+            quoted[-1] += "*"
+        return " ".join(quoted)
 
-class _IExact(_SQLiteLikeMixin, IExact):
-    pass
+    def tsquery(self, weights: str = "") -> str:
+        """The words for PostgreSQL's ``to_tsquery``, all required, the last a prefix.
 
-
-class _IStartsWith(_SQLiteLikeMixin, IStartsWith):
-    pass
+        >>> SearchTerms(("youth", "club")).tsquery("A")
+        "'youth':A & 'club':*A"
+        """
+        labels = [f":{weights}" if weights else "" for _ in self.words]
+        if len(self.words[-1]) >= PREFIX_FROM:
+            labels[-1] = f":*{weights}"
+        return " & ".join(
+            f"'{word}'{label}" for word, label in zip(self.words, labels, strict=True)
+        )
 
 
 def _matching(organisations: QuerySet[Organisation], query: str) -> QuerySet[Organisation]:
-    """Every word must appear in the name, activities, objects or org-id; rank name hits."""
-    words = [w for w in re.split(r"\s+", query) if w][:8]
-    for word in words:
-        organisations = organisations.filter(
-            Q(_IContains(F("name"), word))
-            | Q(_IContains(F("activities"), word))
-            | Q(_IContains(F("objects_text"), word))
-            | Q(_IExact(F("org_id"), word))
-            | Q(_IExact(F("postcode"), word))
-        )
-    score = [
-        _points(_IExact(F("name"), query), 20),
-        _points(_IStartsWith(F("name"), query), 8),
-        _points(_IExact(F("org_id"), query), 50),
-        *(_points(_IContains(F("name"), w), 3) for w in words),
-        *(_points(_IContains(F("activities"), w), 1) for w in words),
-    ]
-    return organisations.annotate(
-        relevance=reduce(add, score[1:], score[0]),
+    """Every word in the name, activities or objects (full-text: stemmed, the last word a
+    prefix), org-ids and a postcode exactly; ranked with name matches first.
+
+    A search with nothing to look for (only punctuation or stop words) finds nothing.
+    """
+    terms = SearchTerms.parse(query)
+    if not terms:
+        return organisations.none()
+    if terms.org_ids:
+        forms = {form for org_id in terms.org_ids for form in _org_id_forms(org_id)}
+        organisations = organisations.filter(org_id__in=sorted(forms))
+    if terms.postcode:
+        organisations = organisations.filter(postcode=terms.postcode)
+    if not terms.words:
+        return organisations.annotate(relevance=Value(0.0))
+    if connections[organisations.db].vendor == "postgresql":
+        return _matching_postgresql(organisations, terms)
+    return _matching_sqlite(organisations, terms)
+
+
+def _org_id_forms(typed: str) -> set[str]:
+    """How an org-id typed in any case may be stored: read by the unique index, not scanned.
+
+    >>> sorted(_org_id_forms("gb-chc-1234567"))
+    ['GB-CHC-1234567', 'gb-chc-1234567']
+    >>> sorted(_org_id_forms("xi-swim-park-m32-8da"))
+    ['XI-SWIM-PARK-M32-8DA', 'XI-SWIM-park-m32-8da', 'xi-swim-park-m32-8da']
+    """
+    found = _ORG_ID.fullmatch(typed)
+    assert found is not None
+    scheme, local = found.group(1).upper(), found.group(2)
+    return {typed, typed.upper(), f"{scheme}-{local}", f"{scheme}-{local.lower()}"}
+
+
+def _matching_sqlite(
+    organisations: QuerySet[Organisation], terms: SearchTerms
+) -> QuerySet[Organisation]:
+    """Joined to the FTS5 index (:class:`OrganisationText`), ranked by weighted bm25()."""
+    match = terms.fts5_query()
+    in_name = RawSQL(  # noqa: S611 - a constant statement; the words are a parameter
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
+        [f"{{name}} : ({match})"],
+    )
+    bm25 = Func(
+        F("text_index__document"),
+        *(Value(weight) for weight in SQLITE_WEIGHTS),
+        function="bm25",
+        output_field=FloatField(),
+    )
+    return organisations.filter(text_index__document__match=match).annotate(
+        relevance=_points(Q(pk__in=in_name), NAME_MATCH) - bm25  # bm25: lower is better
     )
 
 
-def _points(condition: Any, points: int) -> Case:
-    return Case(When(condition, then=Value(points)), default=Value(0))
+class _SearchVector(Func):
+    """SQL on the organisations' ``search_vector`` column (PostgreSQL; made by migration 0003).
+
+    ``template`` names the column ``{vector}`` and the queries ``{0}``, ``{1}``…: each a
+    ``to_tsquery`` of the text given. The column is reached through the table's alias, so
+    the expression stays right when the query is nested in another one.
+    """
+
+    def __init__(self, template: str, *queries: str, output_field: Any) -> None:
+        super().__init__(F("pk"), *(Value(q) for q in queries), output_field=output_field)
+        self.sql_template = template
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        pk, *queries = self.get_source_expressions()
+        vector = f"{compiler.quote_name_unless_alias(pk.alias)}.search_vector"
+        parts, params = [], []
+        for query in queries:
+            sql, query_params = compiler.compile(query)
+            parts.append(f"to_tsquery('swim_english'::regconfig, {sql})")
+            params.extend(query_params)
+        return self.sql_template.format(*parts, vector=vector), params
+
+
+def _matching_postgresql(
+    organisations: QuerySet[Organisation], terms: SearchTerms
+) -> QuerySet[Organisation]:
+    """The GIN-indexed ``search_vector``, ranked by ts_rank() (name A, activities B, objects C)."""
+    match = terms.tsquery()
+    relevance = _SearchVector(
+        f"(CASE WHEN {{vector}} @@ {{0}} THEN {NAME_MATCH} ELSE 0 END"
+        " + ts_rank({vector}, {1}))",
+        terms.tsquery("A"),
+        match,
+        output_field=FloatField(),
+    )
+    found = _SearchVector("{vector} @@ {0}", match, output_field=BooleanField())
+    return organisations.filter(found).annotate(relevance=relevance)
+
+
+def _points(condition: Any, points: float) -> Case:
+    return Case(When(condition, then=Value(points)), default=Value(0.0))
 
 
 def _sorted(organisations: QuerySet[Organisation], sort: str) -> QuerySet[Organisation]:

@@ -5,10 +5,12 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
 
 from swim.directory.downloading import DownloadFailed, download
 from swim.directory.importers import get_importer_class, importer_names
 from swim.directory.importing import ImportFailed, run_import
+from swim.directory.tasks import estimate_rows
 
 
 class Command(BaseCommand):
@@ -55,12 +57,16 @@ class Command(BaseCommand):
             mapping=options["mapping"], map=options["map"], label=options["label"]
         )
         path = self._path(importer_class, options)
-        bar = _Bar(self.stdout, enabled=options["verbosity"] > 0 and sys.stdout.isatty())
-        try:
-            run = run_import(importer, path, sample=options["sample"], progress=bar.update)
-        except ImportFailed as exc:
-            raise CommandError(str(exc)) from exc
-        bar.close()
+        with _bar(path, options["sample"], quiet=options["verbosity"] == 0) as bar:
+            try:
+                run = run_import(
+                    importer,
+                    path,
+                    sample=options["sample"],
+                    progress=lambda done, _message: bar.update(done - bar.n),
+                )
+            except ImportFailed as exc:
+                raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"{run.source}: read {run.read:,} = created {run.created:,} + updated "
             f"{run.updated:,} + unchanged {run.unchanged:,} + rejected {run.rejected:,}; "
@@ -88,17 +94,20 @@ class Command(BaseCommand):
         return path
 
 
-class _Bar:
-    """A progress line on a terminal (quiet when output is not a terminal)."""
-
-    def __init__(self, out: Any, enabled: bool) -> None:
-        self.out, self.enabled = out, enabled
-
-    def update(self, done: int, message: str) -> None:
-        if self.enabled:
-            self.out.write(f"\r{message}", ending="")
-            self.out.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.out.write("")
+def _bar(path: Path, sample: int | None, *, quiet: bool) -> tqdm[Any]:
+    """A progress bar of rows read on the terminal's standard error (none when that is not a
+    terminal, or with ``--verbosity 0``). Its total is the file's line count (an estimate:
+    quoted fields may hold line breaks) or the sample's size; compressed and JSON files have
+    none, and the bar shows the rows read and the rate."""
+    disable = quiet or not sys.stderr.isatty()
+    total = None if disable else estimate_rows(path)
+    if sample and not disable:
+        total = min(total or sample, sample)
+    return tqdm(
+        total=total,
+        unit=" rows",
+        file=sys.stderr,
+        disable=disable,
+        dynamic_ncols=True,
+        mininterval=0.5,
+    )
