@@ -22,7 +22,9 @@ How it works
    grouping to an arbitrary split or merge. The best ``gamma`` is then refined twice by
    evaluating the geometric midpoints with its neighbours on the grid. Search runs use two
    Leiden iterations (the size distribution is settled by then); the final partition uses
-   ``n_iterations``.
+   ``n_iterations``. :func:`search_resolution` runs the same search alone: a large area
+   cut into regions (:mod:`swim.engine.partition`) searches once, on a sample of its
+   regions, and gives that resolution to every region.
 3. **Constraints**, applied to every community until none changes (each step only splits
    or shrinks a group, so this ends):
 
@@ -36,7 +38,7 @@ How it works
      bounds every piece's largest pairwise distance); members without coordinates follow
      the piece they are most strongly linked to;
    * *scale balance*: while one member holds more than ``max_income_share`` of the
-     combined known income (judged when at least two incomes are known) the largest is
+     combined known income (judged when at least three incomes are known) the largest is
      removed — a large charity does not join a cluster of small ones;
    * groups below ``min_size`` are dissolved.
 
@@ -90,6 +92,7 @@ __all__ = [
     "income_shares",
     "pairwise_km",
     "partners_for",
+    "search_resolution",
     "span_km",
     "submatrix",
 ]
@@ -97,6 +100,9 @@ __all__ = [
 EARTH_RADIUS_KM = 6371.0088
 #: Leiden iterations used while searching the resolution (the size distribution is settled).
 SEARCH_ITERATIONS = 2
+#: The scale-balance rule is judged only when at least this many members' incomes are known:
+#: with two (a £30k member and a £20k one) "dominant" would just mean "the larger".
+MIN_KNOWN_INCOMES = 3
 #: Candidates from extra passes must differ at least this much from accepted ones.
 MAX_OVERLAP_JACCARD = 0.5
 
@@ -148,21 +154,23 @@ def span_km(members: npt.ArrayLike, orgs: Organisations) -> float:
     return float(pairwise_km(lat[located], lon[located]).max())
 
 
-def income_shares(members: npt.ArrayLike, income: FloatArray) -> FloatArray:
+def income_shares(members: npt.ArrayLike, income: FloatArray, min_known: int = 2) -> FloatArray:
     """Each member's share of the members' combined known income (NaN where unknown).
 
-    All NaN when fewer than two incomes are known or they add up to nothing: one known
-    income says nothing about balance.
+    All NaN when fewer than ``min_known`` (at least two) incomes are known or they add up
+    to nothing: one known income says nothing about balance.
 
     Examples
     --------
     >>> income_shares([0, 1, 2], np.array([30_000.0, 10_000.0, np.nan])).tolist()
     [0.75, 0.25, nan]
+    >>> income_shares([0, 1, 2], np.array([30_000.0, 10_000.0, np.nan]), min_known=3).tolist()
+    [nan, nan, nan]
     """
     values = income[np.asarray(members, dtype=np.int64)]
     known = ~np.isnan(values)
     total = float(values[known].sum())
-    if known.sum() < 2 or total <= 0:
+    if known.sum() < max(2, min_known) or total <= 0:
         return np.full(len(values), np.nan)
     return np.asarray(values / total, np.float64)
 
@@ -316,6 +324,64 @@ def _size_score(membership: IntArray, min_size: int, max_size: int) -> float:
     return float(np.mean((size >= min_size) & (size <= max_size)))
 
 
+def search_resolution(
+    graph: sparse.spmatrix | sparse.sparray, min_size: int = 4, max_size: int = 12, seed: int = 0
+) -> float:
+    """The CPM resolution :class:`ClusterFinder` would choose for ``graph`` (see module doc).
+
+    Used to choose one resolution on a sample of a large area's regions and apply it to
+    every region (:mod:`swim.engine.partition`). NaN when the graph has no edges.
+
+    Examples
+    --------
+    >>> adj = np.zeros((12, 12))
+    >>> adj[:6, :6] = adj[6:, 6:] = 1.0
+    >>> np.fill_diagonal(adj, 0)
+    >>> 0 < search_resolution(sparse.csr_matrix(adj)) < 1
+    True
+    """
+    g = _as_graph(graph, graph.shape[0])
+    ig, weights = _to_igraph(g)
+    if not weights:
+        return math.nan
+    return _search(ig, weights, min_size, max_size, seed)[0]
+
+
+def _search(
+    ig: Any, weights: list[float], min_size: int, max_size: int, seed: int
+) -> tuple[float, IntArray]:
+    """The searched resolution and its partition."""
+    tried: dict[float, tuple[float, float, IntArray]] = {}
+
+    def score(gamma: float) -> float:
+        if gamma not in tried:
+            membership = _leiden(ig, weights, gamma, SEARCH_ITERATIONS, seed)
+            size_score = _size_score(membership, min_size, max_size)
+            modularity = float(ig.modularity(membership.tolist(), weights=weights))
+            tried[gamma] = (size_score, modularity, membership)
+        return tried[gamma][0]
+
+    def best_so_far() -> tuple[list[float], int]:
+        gammas = sorted(tried)
+        top = max(tried[g][0] for g in gammas)
+        tied = [i for i, g in enumerate(gammas) if tried[g][0] >= top - 1e-12]
+        return gammas, max(tied, key=lambda i: (tried[gammas[i]][1], gammas[i]))
+
+    best = 0.0
+    for gamma in max(weights) * np.logspace(math.log10(0.8), -3, 13):
+        now = score(float(gamma))
+        best = max(best, now)
+        if best > 0 and now < best / 2:
+            break
+    for _ in range(2):
+        gammas, i = best_so_far()
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(gammas):
+                score(math.sqrt(gammas[i] * gammas[j]))
+    gammas, i = best_so_far()
+    return gammas[i], tried[gammas[i]][2]
+
+
 # --- Constraints ------------------------------------------------------------------------
 
 
@@ -339,8 +405,11 @@ class _Rules:
         return bool(pairwise_km(lat[located], lon[located]).max() > self.max_span_km)
 
     def dominant(self, idx: IntArray) -> int | None:
-        """The member holding too large a share of known income, if any (global index)."""
-        shares = income_shares(idx, self.income)
+        """The member holding too large a share of known income, if any (global index).
+
+        Judged only when at least :data:`MIN_KNOWN_INCOMES` members' incomes are known.
+        """
+        shares = income_shares(idx, self.income, MIN_KNOWN_INCOMES)
         if np.all(np.isnan(shares)):
             return None
         top = int(np.nanargmax(shares))
@@ -483,7 +552,8 @@ class ClusterFinder:
     max_span_km : float
         Largest allowed distance between two located members.
     max_income_share : float
-        Largest share of the members' combined known income one member may hold.
+        Largest share of the members' combined known income one member may hold (judged
+        when at least three members' incomes are known).
     max_memberships : int
         How many candidates one organisation may appear in (1 = a partition).
     resolution : float or None
@@ -600,35 +670,7 @@ class ClusterFinder:
 
     def _search_resolution(self, ig: Any, weights: list[float]) -> tuple[float, IntArray]:
         """Resolution whose communities are most often of a workable size (see module doc)."""
-        tried: dict[float, tuple[float, float, IntArray]] = {}
-
-        def score(gamma: float) -> float:
-            if gamma not in tried:
-                membership = _leiden(ig, weights, gamma, SEARCH_ITERATIONS, self.seed)
-                size_score = _size_score(membership, self.min_size, self.max_size)
-                modularity = float(ig.modularity(membership.tolist(), weights=weights))
-                tried[gamma] = (size_score, modularity, membership)
-            return tried[gamma][0]
-
-        def best_so_far() -> tuple[list[float], int]:
-            gammas = sorted(tried)
-            top = max(tried[g][0] for g in gammas)
-            tied = [i for i, g in enumerate(gammas) if tried[g][0] >= top - 1e-12]
-            return gammas, max(tied, key=lambda i: (tried[gammas[i]][1], gammas[i]))
-
-        best = 0.0
-        for gamma in max(weights) * np.logspace(math.log10(0.8), -3, 13):
-            now = score(float(gamma))
-            best = max(best, now)
-            if best > 0 and now < best / 2:
-                break
-        for _ in range(2):
-            gammas, i = best_so_far()
-            for j in (i - 1, i + 1):
-                if 0 <= j < len(gammas):
-                    score(math.sqrt(gammas[i] * gammas[j]))
-        gammas, i = best_so_far()
-        return gammas[i], tried[gammas[i]][2]
+        return _search(ig, weights, self.min_size, self.max_size, self.seed)
 
     def _candidates(
         self, g: sparse.csr_matrix, membership: IntArray, rules: _Rules, resolution: float

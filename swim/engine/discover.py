@@ -15,8 +15,15 @@ from typing import Any
 
 import numpy as np
 
-from swim.engine.communities import ClusterFinder, partners_for
+from swim.engine.communities import partners_for
 from swim.engine.data import IntArray, Organisations
+from swim.engine.partition import (
+    DEFAULT_REGION_SIZE,
+    LocalRunner,
+    RegionPartition,
+    cluster_regions,
+    split_regions,
+)
 from swim.engine.profile import CandidateProfile, profile_clusters
 from swim.engine.signals.combine import DEFAULT_WEIGHTS, SignalWeights, SimilarityGraph
 
@@ -29,6 +36,8 @@ STAGES: tuple[str, ...] = ("graph", "communities", "profiles")
 
 #: Areas at least this large run Leiden for 2 iterations unless told otherwise.
 LARGE_AREA = 20_000
+#: The engines that can run the per-region work.
+ENGINES: tuple[str, ...] = ("local", "dask")
 
 
 class Discovery:
@@ -43,7 +52,8 @@ class Discovery:
     max_span_km : float
         Largest distance between two located members.
     max_income_share : float
-        Largest share of the members' combined known income one member may hold.
+        Largest share of the members' combined known income one member may hold (judged
+        when at least three members' incomes are known).
     max_memberships : int
         How many candidates one organisation may appear in.
     radius_km : float
@@ -54,6 +64,19 @@ class Discovery:
         Leiden iterations (negative: until stable). ``None`` (the default) chooses: until
         stable below ``LARGE_AREA`` organisations, 2 iterations above — running to
         stability on a 170,000-organisation graph took over half an hour for almost no gain.
+    max_region_size : int
+        Areas above this many organisations are cut into regions of at most this size
+        (:mod:`swim.engine.partition`), each clustered on its own with one resolution
+        searched on a sample of them; an area of this size or less is one region,
+        clustered exactly as a whole.
+    engine : {"local", "dask"}
+        Who clusters the regions: this process, in turn, or a dask.distributed cluster
+        (:mod:`swim.engine.distributed`). Both give the same candidates.
+    scheduler_address : str or None
+        The dask scheduler (``tcp://host:8786``); ``None`` starts a LocalCluster of
+        ``dask_workers`` processes for the run.
+    dask_workers : int
+        Workers of that LocalCluster.
 
     Attributes
     ----------
@@ -64,6 +87,13 @@ class Discovery:
         Seconds spent in each of :data:`STAGES`.
     available_ : tuple of str
         The signals that had data.
+    regions_ : int array
+        Region of each organisation (all 0 when the area is one region).
+    cut_links_ : int
+        Location links between two regions, dropped (see :mod:`swim.engine.partition`).
+    resolution_ : float or None
+        The one CPM resolution given to every region of a partitioned area (``None`` when
+        each region chose its own: one region, or partners mode).
     """
 
     def __init__(
@@ -77,6 +107,10 @@ class Discovery:
         radius_km: float = 3.0,
         seed: int = 0,
         n_iterations: int | None = None,
+        max_region_size: int = DEFAULT_REGION_SIZE,
+        engine: str = "local",
+        scheduler_address: str | None = None,
+        dask_workers: int = 2,
     ) -> None:
         self.weights = weights
         self.min_size = min_size
@@ -87,6 +121,10 @@ class Discovery:
         self.radius_km = radius_km
         self.seed = seed
         self.n_iterations = n_iterations
+        self.max_region_size = max_region_size
+        self.engine = engine
+        self.scheduler_address = scheduler_address
+        self.dask_workers = dask_workers
 
     def _iterations(self, n: int) -> int:
         if self.n_iterations is not None:
@@ -107,6 +145,10 @@ class Discovery:
             raise ValueError("The largest income share must be above 0 and at most 1.")
         if self.max_memberships < 1:
             raise ValueError("Each organisation must be allowed in at least one candidate.")
+        if self.max_region_size < self.max_size:
+            raise ValueError("A region must hold at least one cluster of the largest size.")
+        if self.engine not in ENGINES:
+            raise ValueError(f"The engine must be one of {', '.join(ENGINES)}.")
 
     def fit(
         self,
@@ -141,6 +183,9 @@ class Discovery:
         self.candidates_: list[tuple[IntArray, CandidateProfile]] = []
         self.timings_ = timings
         self.available_: tuple[str, ...] = ()
+        self.regions_ = np.zeros(len(orgs), dtype=np.int64)
+        self.cut_links_ = 0
+        self.resolution_: float | None = None
         if len(orgs) < self.min_size:
             report(total, total, "Too few organisations to form a cluster")
             return self
@@ -180,12 +225,25 @@ class Discovery:
                 max_span_km=self.max_span_km, max_income_share=self.max_income_share,
             )  # fmt: skip
             return [np.asarray(members, dtype=np.int64)] if len(members) else []
-        finder = ClusterFinder(
-            min_size=self.min_size, max_size=self.max_size, max_span_km=self.max_span_km,
-            max_income_share=self.max_income_share, max_memberships=self.max_memberships,
-            n_iterations=self._iterations(len(orgs)), seed=self.seed,
-        ).fit(model.graph_, orgs, model.signals_)  # fmt: skip
-        return [np.asarray(c, dtype=np.int64) for c in finder.clusters_]
+        location = model.signals_["location"] if "location" in model.available_ else None
+        partition = RegionPartition(self.max_region_size).fit(model.graph_, orgs, location)
+        self.regions_, self.cut_links_ = partition.labels_, partition.cut_links_
+        signals = model.signals_ if self.max_memberships > 1 else None
+        regions = split_regions(partition.labels_, model.graph_, orgs, signals)
+        params = {
+            "min_size": self.min_size, "max_size": self.max_size,
+            "max_span_km": self.max_span_km, "max_income_share": self.max_income_share,
+            "max_memberships": self.max_memberships,
+            "n_iterations": self._iterations(len(orgs)), "seed": self.seed,
+        }  # fmt: skip
+        if self.engine == "dask":
+            from swim.engine.distributed import dask_runner
+
+            with dask_runner(self.scheduler_address, self.dask_workers) as runner:
+                clusters, self.resolution_ = cluster_regions(regions, params, runner)
+        else:
+            clusters, self.resolution_ = cluster_regions(regions, params, LocalRunner())
+        return clusters
 
 
 def _silent(step: int, total: int, message: str) -> None:

@@ -14,6 +14,7 @@ from sklearn.metrics import normalized_mutual_info_score
 from sklearn.neighbors import NearestNeighbors
 
 from swim.engine.communities import (
+    MIN_KNOWN_INCOMES,
     ClusterFinder,
     income_shares,
     partners_for,
@@ -82,7 +83,7 @@ def assert_valid(finder: ClusterFinder, graph: sparse.csr_matrix, orgs: Organisa
         assert finder.min_size <= len(members) <= finder.max_size
         assert np.all(np.diff(members) > 0), "members ascending and distinct"
         assert span_km(members, orgs) <= finder.max_span_km + 1e-9
-        shares = income_shares(members, orgs.income)
+        shares = income_shares(members, orgs.income, MIN_KNOWN_INCOMES)
         assert not np.any(shares > finder.max_income_share + 1e-12)
         inside = sparse.csr_matrix(submatrix(graph, members))
         assert csgraph.connected_components(inside, directed=False)[0] == 1
@@ -287,7 +288,7 @@ def test_partners_respect_the_constraints() -> None:
         if len(partners):
             assert 4 <= len(partners) <= 12
             assert span_km(partners, orgs) <= 1.0
-            assert not np.any(income_shares(partners, orgs.income) > 0.5)
+            assert not np.any(income_shares(partners, orgs.income, MIN_KNOWN_INCOMES) > 0.5)
             inside = sparse.csr_matrix(submatrix(graph, partners))
             assert csgraph.connected_components(inside, directed=False)[0] == 1
 
@@ -302,3 +303,16 @@ def test_a_dominant_organisation_has_no_partners_but_others_do_without_it() -> N
 def test_an_isolated_organisation_has_no_partners() -> None:
     graph = sparse.csr_matrix(sparse.block_diag([cliques(5), sparse.csr_matrix((1, 1))]))
     assert partners_for(graph, 5, make_orgs(6)).tolist() == []
+
+
+def test_two_known_incomes_do_not_make_the_larger_one_dominant() -> None:
+    # £30k of £30k + £20k is 60%, but two incomes say nothing about the group's balance.
+    income = np.array([30e3, 20e3, np.nan, np.nan, np.nan])
+    finder = ClusterFinder().fit(cliques(5), make_orgs(5, income=income))
+    assert [c.tolist() for c in finder.clusters_] == [[0, 1, 2, 3, 4]]
+
+
+def test_three_known_incomes_are_enough_to_judge_the_balance() -> None:
+    income = np.array([90e3, 20e3, 10e3, np.nan, np.nan, np.nan])
+    finder = ClusterFinder().fit(cliques(6), make_orgs(6, income=income))
+    assert [c.tolist() for c in finder.clusters_] == [[1, 2, 3, 4, 5]]

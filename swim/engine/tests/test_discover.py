@@ -94,6 +94,8 @@ def test_too_few_organisations_give_no_candidates_not_an_error() -> None:
         ({"min_size": 8, "max_size": 4}, "above the largest"),
         ({"radius_km": -1.0}, "radius"),
         ({"max_income_share": 0.0}, "income share"),
+        ({"max_region_size": 10}, "region"),
+        ({"engine": "spark"}, "engine must be one of local, dask"),
     ],
 )
 def test_impossible_parameters_are_refused_with_a_reason(
@@ -101,3 +103,21 @@ def test_impossible_parameters_are_refused_with_a_reason(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         Discovery(**params).fit(planted_area())
+
+
+def test_a_small_area_is_one_region_with_its_own_resolution() -> None:
+    found = Discovery(seed=0).fit(planted_area())
+    assert set(found.regions_.tolist()) == {0}
+    assert found.resolution_ is None
+    assert found.cut_links_ == 0
+
+
+def test_a_large_area_is_clustered_region_by_region_with_one_resolution() -> None:
+    area = planted_area(120, seed=4)
+    found = Discovery(seed=0, max_region_size=40).fit(area)
+    assert found.regions_.max() >= 2
+    assert found.resolution_ is not None
+    assert found.resolution_ > 0
+    for members, _ in found.candidates_:
+        assert len(set(found.regions_[members].tolist())) == 1, "a candidate is in one region"
+    assert PLANTED in [m.tolist() for m, _ in found.candidates_]

@@ -7,11 +7,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from swim.directory.models import Organisation
 from swim.discovery.actions import do_create_run, do_run_discovery
 from swim.discovery.models import CandidateCluster, CandidateMember, DiscoveryRun
+from swim.engine.discover import ENGINES
+from swim.engine.signals.combine import DEFAULT_WEIGHTS, SIGNALS
 
 
 class Command(BaseCommand):
@@ -35,6 +38,25 @@ class Command(BaseCommand):
             "--partners-for", default="", help="org-id (or key) of one organisation."
         )
         parser.add_argument("--json", dest="json_path", default="", help="Write JSON to PATH.")
+        parser.add_argument(
+            "--weights",
+            default="",
+            help="Signal weights, e.g. ties=0.3,location=0.25 (unnamed signals keep their "
+            f"default); signals: {', '.join(SIGNALS)}.",
+        )
+        parser.add_argument(
+            "--engine",
+            choices=ENGINES,
+            default="local",
+            help="Who clusters the regions of a large area: this process (local) or a "
+            "dask.distributed cluster (dask; needs the 'distributed' extra).",
+        )
+        parser.add_argument(
+            "--scheduler",
+            default="",
+            help="With --engine dask: the scheduler address (tcp://host:8786); default "
+            "SWIM_DASK_SCHEDULER, else a local cluster of 2 worker processes.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         filters = {
@@ -47,12 +69,15 @@ class Command(BaseCommand):
             for name in ("min_size", "max_size", "max_span_km", "max_income_share", "radius_km")
         }
         engine["seed"] = options["seed"]
+        engine.update(_engine(options["engine"], options["scheduler"]))
+        weights = _weights(options["weights"])
         self.verbosity = int(options["verbosity"])
         seed = _organisation(options["partners_for"]) if options["partners_for"] else None
         mode = "partners" if seed else "theme" if filters.get("q") else "area"
         run = do_create_run(
-            by=None, mode=mode, filters=filters, engine=engine, seed_organisation=seed
-        )
+            by=None, mode=mode, filters=filters, engine=engine, seed_organisation=seed,
+            weights=weights,
+        )  # fmt: skip
         run = do_run_discovery(run, progress=self._progress)
         if run.status == DiscoveryRun.Status.FAILED:
             raise CommandError(f"Discovery run {run.pk} failed: {run.error}")
@@ -112,6 +137,42 @@ class Command(BaseCommand):
         }  # fmt: skip
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
         self.stdout.write(f"Wrote {len(candidates)} candidates of run {run.pk} to {path}")
+
+
+def _engine(name: str, scheduler: str) -> dict[str, Any]:
+    """The engine parameters for ``--engine``/``--scheduler`` (none for the local engine)."""
+    if name != "dask":
+        if scheduler:
+            raise CommandError("--scheduler only applies with --engine dask.")
+        return {}
+    from swim.engine.distributed import DaskUnavailableError, require_dask
+
+    try:
+        require_dask()
+    except DaskUnavailableError as exc:
+        raise CommandError(str(exc)) from exc
+    address = scheduler or settings.SWIM_DASK_SCHEDULER
+    return {"engine": "dask", "scheduler_address": address or None}
+
+
+def _weights(text: str) -> dict[str, float] | None:
+    """``--weights ties=0.3,location=0.25``: the defaults with the named signals changed."""
+    if not text.strip():
+        return None
+    weights = DEFAULT_WEIGHTS.as_dict()
+    for item in text.split(","):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or name not in SIGNALS:
+            raise CommandError(
+                f"--weights: {item.strip()!r} is not signal=weight with a signal among "
+                f"{', '.join(SIGNALS)}."
+            )
+        try:
+            weights[name] = float(value)
+        except ValueError:
+            raise CommandError(f"--weights: the weight of {name} is not a number.") from None
+    return weights
 
 
 def _organisation(key: str) -> Organisation:
