@@ -35,9 +35,7 @@ def organisations_for(
     classification_labels : dict
         Readable label of every ``"scheme:code"`` used.
     """
-    area = (
-        queryset.filter(status=Organisation.Status.ACTIVE).order_by().values("pk")
-    )  # a subquery: no list of keys sent to the database
+    area = active_keys(queryset)  # a subquery: no list of keys sent to the database
     rows = list(
         Organisation.objects.filter(pk__in=area)
         .order_by("pk")
@@ -55,12 +53,30 @@ def organisations_for(
         latitude=_floats(row[3] for row in rows),
         longitude=_floats(row[4] for row in rows),
         income=_floats(row[5] for row in rows),
-        texts=[" ".join(t for t in (row[6], row[7]) if t).strip() for row in rows],
+        texts=[organisation_text(row[6], row[7]) for row in rows],
         classifications=codes,
         ties=_ties(area, index, n),
         networks=_networks(area, index, n),
     )
     return orgs, pks, labels
+
+
+def organisation_text(activities: str | None, objects_text: str | None) -> str:
+    """The text discovery compares for one organisation: its activities, then its objects.
+
+    Examples
+    --------
+    >>> organisation_text("Food bank.", "To relieve poverty.")
+    'Food bank. To relieve poverty.'
+    >>> organisation_text("", None)
+    ''
+    """
+    return " ".join(t for t in (activities, objects_text) if t).strip()
+
+
+def active_keys(queryset: QuerySet[Organisation]) -> QuerySet[Organisation, Any]:
+    """The primary keys of the active organisations of ``queryset``, as a subquery."""
+    return queryset.filter(status=Organisation.Status.ACTIVE).order_by().values("pk")
 
 
 def _floats(values: Iterable[Any]) -> FloatArray:
@@ -83,10 +99,14 @@ def _classifications(
 
 
 def _ties(area: QuerySet[Organisation, Any], index: dict[int, int], n: int) -> sparse.csr_matrix:
-    found = Tie.objects.filter(a_id__in=area, b_id__in=area).values_list("a_id", "b_id", "weight")
+    # One subquery only: with ``b_id__in`` as well, SQLite probes the (a, b) index for every
+    # pair of the two lists (9.5 s for 5,000 organisations instead of 10 ms).
+    found = Tie.objects.filter(a_id__in=area).values_list("a_id", "b_id", "weight")
     rows, cols, weights = [], [], []
     for a, b, weight in found:
-        i, j = index[a], index[b]
+        i, j = index[a], index.get(b)
+        if j is None:
+            continue  # a tie to an organisation outside the area
         rows += [i, j]
         cols += [j, i]
         weights += [float(weight), float(weight)]

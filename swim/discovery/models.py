@@ -33,6 +33,12 @@ class DiscoveryRun(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Finished"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class TextMethod(models.TextChoices):
+        EMBEDDINGS = "embeddings", "Sentence embeddings (all-MiniLM-L6-v2)"
+        TFIDF = "tfidf", "Word overlap (TF-IDF)"
+        NONE = "none", "No activity text in the area"
 
     class Mode(models.TextChoices):
         AREA = "area", "Whole area"
@@ -54,6 +60,8 @@ class DiscoveryRun(models.Model):
     timings = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    text_method = models.CharField(max_length=12, choices=TextMethod.choices, blank=True)
+    text_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -74,6 +82,23 @@ class DiscoveryRun(models.Model):
     def engine_parameters(self) -> dict[str, Any]:
         found: dict[str, Any] = self.parameters.get("engine", {})
         return found
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The weight of each signal the run asked for (empty for runs before weights)."""
+        found: dict[str, float] = self.parameters.get("weights", {})
+        return found
+
+    def described_weights(self) -> list[tuple[str, float]]:
+        """Each signal's weight as (readable name, weight), in the form's order."""
+        found = self.weights
+        names = [n for n in WEIGHT_ORDER if n in found] + sorted(set(found) - set(WEIGHT_ORDER))
+        return [(SIGNAL_LABELS.get(name, name), float(found[name])) for name in names]
+
+    @property
+    def is_active(self) -> bool:
+        """Waiting or running: it may still be cancelled."""
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}
 
     def described_parameters(self) -> list[tuple[str, str]]:
         """Every parameter as (label, value) in words, for the run page."""
@@ -99,23 +124,57 @@ class DiscoveryRun(models.Model):
     def seconds(self) -> float:
         return round(sum(float(t) for t in self.timings.values()), 2)
 
-    def mark_running(self) -> None:
-        self.status = self.Status.RUNNING
-        self.save(update_fields=["status"])
+    def _move(self, from_: set[str], **fields: Any) -> bool:
+        """Set ``fields`` if the stored status is still one of ``from_``; whether it was.
 
-    def mark_finished(self, considered: int, timings: dict[str, float]) -> None:
-        self.status = self.Status.SUCCEEDED
-        self.organisations_considered = considered
-        self.timings = {name: round(t, 3) for name, t in timings.items()}
-        self.finished_at = timezone.now()
-        self.save(update_fields=["status", "organisations_considered", "timings", "finished_at"])
+        One conditional ``UPDATE``, so a run cancelled meanwhile is never overwritten.
+        """
+        moved = type(self).objects.filter(pk=self.pk, status__in=from_).update(**fields)
+        self.refresh_from_db()
+        return bool(moved)
+
+    def mark_running(self) -> bool:
+        """Start the run unless it was cancelled (or has ended); whether it started."""
+        return self._move({self.Status.QUEUED, self.Status.RUNNING}, status=self.Status.RUNNING)
+
+    def mark_finished(self, considered: int, timings: dict[str, float]) -> bool:
+        """Record success unless the run was cancelled meanwhile; whether it was recorded."""
+        return self._move(
+            {self.Status.RUNNING},
+            status=self.Status.SUCCEEDED,
+            organisations_considered=considered,
+            timings={name: round(t, 3) for name, t in timings.items()},
+            finished_at=timezone.now(),
+        )
 
     def mark_failed(self, error: str, considered: int = 0) -> None:
-        self.status = self.Status.FAILED
-        self.error = error
-        self.organisations_considered = considered
-        self.finished_at = timezone.now()
-        self.save(update_fields=["status", "error", "organisations_considered", "finished_at"])
+        self._move(
+            {self.Status.QUEUED, self.Status.RUNNING},
+            status=self.Status.FAILED,
+            error=error,
+            organisations_considered=considered,
+            finished_at=timezone.now(),
+        )
+
+    def mark_cancelled(self, reason: str = "") -> bool:
+        """Cancel the run if it is waiting or running; whether it was."""
+        return self._move(
+            {self.Status.QUEUED, self.Status.RUNNING},
+            status=self.Status.CANCELLED,
+            error=reason or "The run was cancelled.",
+            finished_at=timezone.now(),
+        )
+
+    def record_text_method(self, method: str, note: str) -> None:
+        self.text_method = method
+        self.text_note = note[:300]
+        self.save(update_fields=["text_method", "text_note"])
+
+    def text_summary(self) -> str:
+        """How the organisations' activity texts were compared, in words."""
+        if not self.text_method:
+            return ""
+        return str(self.TextMethod(self.text_method).label)
 
 
 class CandidateCluster(models.Model):
@@ -187,6 +246,8 @@ FACTOR_LABELS = {
     "compactness": "Close together",
     "scale_balance": "Balance of size",
 }
+#: The signals in the order the form and the run page show their weights.
+WEIGHT_ORDER = ("ties", "location", "text", "classification", "needs")
 SIGNAL_LABELS = {
     "location": "Location",
     "text": "Activities (text)",
@@ -216,3 +277,32 @@ class CandidateMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} in {self.candidate}"
+
+
+class OrganisationEmbedding(models.Model):
+    """The sentence embedding of one organisation's activity text, cached.
+
+    ``text_key`` is :func:`swim.engine.embeddings.cache_key` of the text that was embedded
+    (activities and objects, as :func:`swim.discovery.inputs.organisation_text` builds it),
+    so a vector is stale as soon as the text changes. The vector is stored as little-endian
+    float32 bytes.
+    """
+
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    model_name = models.CharField(max_length=200)
+    text_key = models.CharField(max_length=40)
+    dimension = models.PositiveSmallIntegerField()
+    vector = models.BinaryField()
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "model_name"], name="discovery_embedding_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Embedding of organisation {self.organisation_id} ({self.model_name})"

@@ -10,7 +10,7 @@ from swim.jobs.models import Job
 from swim.jobs.tasking import job_task
 
 
-@job_task
+@job_task(cancellable=True)
 def check_worker(job: Job, steps: int = 5) -> dict[str, Any]:
     """Prove the worker runs: read the database in ``steps`` steps, reporting progress."""
     if steps < 1:

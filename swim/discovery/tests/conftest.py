@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pytest
 
 from swim.directory.models import Classification, Network, NetworkMembership, Organisation, Tie
+from swim.engine.embeddings import Float32Array
 from swim.testing import make_org
 
 TOPICS = ["football coaching", "allotment gardening", "church choir", "credit union advice"]
@@ -53,6 +58,51 @@ def make_planted_area() -> Area:
     return Area(planted=planted, others=others)
 
 
+@pytest.fixture(autouse=True)
+def _words_unless_asked(settings: Any) -> None:
+    """Compare texts by TF-IDF unless a test opts into sentence embeddings (fast, no model)."""
+    settings.SWIM_TEXT_MODEL = "tfidf"
+
+
 @pytest.fixture
 def area(db: None) -> Area:
     return make_planted_area()
+
+
+class FakeEncoder:
+    """A tiny stand-in for the sentence encoder: hashed bag of words, unit rows, 16-d.
+
+    Texts sharing words get similar vectors; it records every batch it was asked to encode.
+    """
+
+    model_name = "test/fake-minilm"
+    dimension = 16
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    @property
+    def encoded(self) -> list[str]:
+        return [text for batch in self.batches for text in batch]
+
+    def encode(self, texts: Sequence[str]) -> Float32Array:
+        self.batches.append(list(texts))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                out[row, zlib.crc32(word.strip(".,").encode()) % self.dimension] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+
+
+@pytest.fixture
+def fake_encoder(settings: Any, monkeypatch: pytest.MonkeyPatch) -> FakeEncoder:
+    """Sentence embeddings switched on (``SWIM_TEXT_MODEL=auto``) with :class:`FakeEncoder`."""
+    from swim.discovery import actions, text_vectors
+
+    settings.SWIM_TEXT_MODEL = "auto"
+    encoder = FakeEncoder()
+    monkeypatch.setattr(text_vectors, "missing_packages", lambda: [])
+    monkeypatch.setattr(text_vectors, "text_encoder", lambda: encoder)
+    monkeypatch.setattr(actions, "text_encoder", lambda: encoder)
+    return encoder

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from swim.directory.models import Organisation
+from swim.directory.models import Organisation, Tie
 from swim.discovery.inputs import organisations_for
 from swim.discovery.tests.conftest import Area
 from swim.testing import make_org
@@ -52,3 +52,15 @@ def test_the_number_of_queries_does_not_grow_with_the_area(area: Area) -> None:
     with CaptureQueriesContext(connection) as many:
         organisations_for(Organisation.objects.filter(local_authority="Trafford"))
     assert len(many) == len(few) <= 5
+
+
+def test_ties_to_organisations_outside_the_area_are_left_out(area: Area) -> None:
+    outside = make_org(name="Outside", local_authority="Stockport")
+    inside = make_org(name="Inside", local_authority="Trafford")  # a tie's a < b: both ways
+    Tie.objects.create(a=area.planted[0], b=outside, kind=Tie.Kind.SHARED_TRUSTEE)
+    Tie.objects.create(a=outside, b=inside, kind=Tie.Kind.SHARED_TRUSTEE)
+    orgs, pks, _ = organisations_for(Organisation.objects.filter(local_authority="Trafford"))
+    assert outside.pk not in pks
+    assert orgs.ties.nnz == 12
+    orgs, pks, _ = organisations_for(Organisation.objects.all())
+    assert orgs.ties.nnz == 16

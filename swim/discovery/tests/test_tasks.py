@@ -22,7 +22,8 @@ def test_the_task_finds_the_planted_cluster_first(area: Area, personas: Personas
     run.refresh_from_db()
     assert run.status == DiscoveryRun.Status.SUCCEEDED
     assert run.organisations_considered == 16
-    assert set(run.timings) == {"graph", "communities", "profiles"}
+    assert set(run.timings) == {"read", "text", "graph", "communities", "profiles"}
+    assert run.text_method == DiscoveryRun.TextMethod.TFIDF
     top = run.candidates.get(rank=1)
     members = {m.organisation_id for m in top.members.all()}
     assert members == {o.pk for o in area.planted}
