@@ -8,12 +8,20 @@ from django import forms
 
 from swim.directory.models import Classification, Network, Organisation
 from swim.directory.search import DirectoryFilterForm
-from swim.discovery.models import DiscoveryRun
+from swim.discovery.models import SIGNAL_LABELS, WEIGHT_ORDER, DiscoveryRun
+from swim.engine.signals.combine import DEFAULT_WEIGHTS, SIGNALS
 
 #: The directory filters a discovery area is chosen with.
 AREA_FILTERS = ("q", "local_authority", "postcode", "network", "classification")
 #: The engine parameters a run records.
 ENGINE_PARAMETERS = ("min_size", "max_size", "max_span_km", "max_income_share", "radius_km", "seed")
+WEIGHT_HELP = {
+    "ties": "Shared trustees, partnerships, networks they already belong to.",
+    "location": "Being close to each other.",
+    "text": "What their activities and objects say they do.",
+    "classification": "The register's classification of what, who and how.",
+    "needs": "Back-office gaps they share, from the needs diagnostic.",
+}
 
 
 class DiscoveryForm(DirectoryFilterForm):
@@ -46,9 +54,22 @@ class DiscoveryForm(DirectoryFilterForm):
         super().__init__(*args, **kwargs)
         for name in ("income_band", "located", "status", "sort"):
             del self.fields[name]
+        defaults = DEFAULT_WEIGHTS.as_dict()
+        for name in WEIGHT_ORDER:
+            self.fields[f"weight_{name}"] = forms.FloatField(
+                label=f"{SIGNAL_LABELS[name]} weight",
+                initial=defaults[name],
+                required=False,
+                help_text=f"{WEIGHT_HELP[name]} Default {defaults[name]:g}.",
+                error_messages={
+                    "invalid": "Enter a number between 0 and 1, such as 0.25.",
+                },
+                widget=forms.NumberInput(attrs={"step": "any", "min": "0", "max": "1"}),
+            )
         self.fields["q"].label = "Theme or words (name, activity)"
-        self.fields["q"].help_text = "Required for “Around a need or theme”."
+        self.fields["q"].help_text = "Needed for a theme run, unless a classification is chosen."
         self.seed_organisation: Organisation | None = None
+        self.cleaned_weights: dict[str, float] = {}
 
     def clean_radius_km(self) -> float:
         return _positive(self.cleaned_data["radius_km"], "link radius")
@@ -62,14 +83,43 @@ class DiscoveryForm(DirectoryFilterForm):
             raise forms.ValidationError("Enter a share above 0 and at most 1, such as 0.5.")
         return share
 
+    def weight_fields(self) -> list[forms.BoundField]:
+        return [self[f"weight_{name}"] for name in WEIGHT_ORDER]
+
+    def _clean_weights(self, data: dict[str, Any]) -> None:
+        defaults = DEFAULT_WEIGHTS.as_dict()
+        weights = {}
+        for name in WEIGHT_ORDER:
+            field = f"weight_{name}"
+            if field in self.errors:
+                continue
+            value = data.get(field)
+            value = defaults[name] if value is None else float(value)
+            if not 0 <= value <= 1:
+                self.add_error(field, "Enter a weight between 0 and 1, such as 0.25.")
+                continue
+            weights[name] = value
+        if len(weights) == len(WEIGHT_ORDER) and not any(weights.values()):
+            self.add_error(
+                f"weight_{WEIGHT_ORDER[0]}",
+                "Every weight is 0: give at least one signal a weight above 0.",
+            )
+        self.cleaned_weights = {name: weights[name] for name in SIGNALS if name in weights}
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self._clean_weights(data)
         low, high = data.get("min_size"), data.get("max_size")
         if low is not None and high is not None and low > high:
             self.add_error("max_size", "The largest cluster must be at least the smallest.")
         mode = data.get("mode")
-        if mode == DiscoveryRun.Mode.THEME and not (data.get("q") or "").strip():
-            self.add_error("q", "Enter the need or theme to look for, such as “domestic abuse”.")
+        theme = (data.get("q") or "").strip() or data.get("classification")
+        if mode == DiscoveryRun.Mode.THEME and not theme:
+            self.add_error(
+                "q",
+                "Enter the need or theme to look for, such as “domestic abuse”, "
+                "or choose a classification.",
+            )
         if mode == DiscoveryRun.Mode.PARTNERS:
             self.seed_organisation = _organisation(data.get("partners_for") or "")
             if self.seed_organisation is None:
@@ -89,6 +139,10 @@ class DiscoveryForm(DirectoryFilterForm):
                 plain[name] = value
         return plain
 
+    def weights(self) -> dict[str, float]:
+        """The weight of each signal (an empty field means its default)."""
+        return dict(self.cleaned_weights)
+
     def engine(self) -> dict[str, Any]:
         values = {name: self.cleaned_data.get(name) for name in ENGINE_PARAMETERS}
         values["seed"] = values["seed"] or 0
@@ -105,6 +159,15 @@ def _positive(value: float, what: str) -> float:
 
 def _organisation(org_id: str) -> Organisation | None:
     return Organisation.objects.filter(org_id=org_id.strip()).first() if org_id.strip() else None
+
+
+#: What a link may prefill in the discovery form (``?mode=partners&partners_for=GB-CHC-1``).
+PREFILL = ("mode", *AREA_FILTERS, "partners_for")
+
+
+def initial_from(params: Any) -> dict[str, str]:
+    """The form's initial values from a link's query (concentration map, organisation page)."""
+    return {name: params[name] for name in PREFILL if params.get(name)}
 
 
 class DismissForm(forms.Form):

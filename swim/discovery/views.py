@@ -10,19 +10,24 @@ from swim.accounts.permissions import (
     visible_discovery_runs,
 )
 from swim.discovery.actions import (
+    do_cancel_discovery,
     do_dismiss_candidate,
     do_shortlist_candidate,
     do_start_discovery,
+    do_start_embedding,
 )
-from swim.discovery.forms import DiscoveryForm, DismissForm
+from swim.discovery.forms import DiscoveryForm, DismissForm, initial_from
 from swim.discovery.models import CandidateCluster
+from swim.discovery.text_vectors import text_status
 from swim.http import AuthedRequest
 
 
 def discovery_home(request: AuthedRequest) -> HttpResponse:
     """The runs so far and the form that starts a new one."""
     require(request.user, "discovery.view_discovery")
-    form = DiscoveryForm(request.POST if request.method == "POST" else None)
+    form = DiscoveryForm(
+        request.POST if request.method == "POST" else None, initial=initial_from(request.GET)
+    )
     if request.method == "POST":
         require(request.user, "discovery.run_discovery")
         if form.is_valid():
@@ -32,12 +37,22 @@ def discovery_home(request: AuthedRequest) -> HttpResponse:
                 filters=form.filters(),
                 engine=form.engine(),
                 seed_organisation=form.seed_organisation,
+                weights=form.weights(),
             )
             messages.success(request, f"Discovery run {run.pk} was started.")
             return redirect(run.job or run)
     runs = visible_discovery_runs(request.user).select_related("created_by")[:50]
-    status = 400 if form.errors else 200
-    return render(request, "discovery/home.html", {"form": form, "runs": runs}, status=status)
+    context = {"form": form, "runs": runs, "text": text_status(request.user)}
+    return render(request, "discovery/home.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+def prepare_text(request: AuthedRequest) -> HttpResponse:
+    """Start (or rejoin) the job that embeds the organisations' texts."""
+    require(request.user, "discovery.prepare_embeddings")
+    job = do_start_embedding(by=request.user)
+    messages.success(request, "Preparing text understanding: it runs in the background.")
+    return redirect(job)
 
 
 def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -45,8 +60,25 @@ def run_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(
         visible_discovery_runs(request.user).select_related("seed_organisation", "job"), pk=pk
     )
-    candidates = run.candidates.all()
-    return render(request, "discovery/run.html", {"run": run, "candidates": candidates})
+    context = {
+        "run": run,
+        "candidates": run.candidates.all(),
+        "can_cancel": run.is_active and may(request.user, "discovery.cancel_run", run),
+    }
+    return render(request, "discovery/run.html", context)
+
+
+@require_POST
+def run_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Cancel a waiting or running run: it stops at its next step and stores nothing."""
+    require(request.user, "discovery.view_discovery")
+    run = get_object_or_404(visible_discovery_runs(request.user).select_related("job"), pk=pk)
+    require(request.user, "discovery.cancel_run", run)
+    if do_cancel_discovery(run, by=request.user):
+        messages.success(request, f"Discovery run {run.pk} was cancelled.")
+    else:
+        messages.info(request, f"Discovery run {run.pk} had already ended.")
+    return redirect(run)
 
 
 def _candidate(request: AuthedRequest, pk: int) -> CandidateCluster:
