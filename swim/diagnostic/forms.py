@@ -1,0 +1,205 @@
+"""Forms of the diagnostic: the answering form, invitations, rounds and the area filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.forms import BoundField
+
+from swim.diagnostic.models import (
+    LIKERT_CHOICES,
+    MAX_CEO_HOURS,
+    SCORE_CHOICES,
+    CapacityArea,
+    ReadinessStatement,
+    RespondentRole,
+    Response,
+    Round,
+)
+from swim.directory.models import Organisation
+
+
+@dataclass
+class AreaSection:
+    """The fields of one capacity area, rendered as one fieldset."""
+
+    area: CapacityArea
+    score: BoundField
+    priority: BoundField
+    offer: BoundField
+    note: BoundField
+
+
+@dataclass
+class StatementSection:
+    statement: ReadinessStatement
+    value: BoundField
+
+
+def _scale(choices: list[tuple[int, str]], label: str, what: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": f"Choose {what} from 1 to 5."},
+    )
+
+
+class ResponseForm(forms.Form):
+    """Every question of the diagnostic on one page.
+
+    A draft may leave questions unanswered, but what is given must be valid; submitting
+    (``submitting=True``) also requires every capacity area, statement and the CEO hours.
+    """
+
+    ceo_hours = forms.DecimalField(
+        label="CEO or manager hours a month available for collaborative work",
+        min_value=Decimal(0),
+        max_value=Decimal(MAX_CEO_HOURS),
+        max_digits=5,
+        decimal_places=1,
+        required=False,
+        help_text=f"A number of hours, from 0 to {MAX_CEO_HOURS} (a full-time month).",
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.5"}),
+    )
+    hopes = forms.CharField(
+        label="What does your organisation hope to gain from working with others?",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        areas: list[CapacityArea],
+        statements: list[ReadinessStatement],
+        submitting: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.areas = areas
+        self.statements = statements
+        self.submitting = submitting
+        for area in areas:
+            self.fields[f"score_{area.slug}"] = _scale(SCORE_CHOICES, area.name, "a rating")
+            self.fields[f"priority_{area.slug}"] = forms.BooleanField(
+                label="A priority for us", required=False
+            )
+            self.fields[f"offer_{area.slug}"] = forms.BooleanField(
+                label="We could offer this to others", required=False
+            )
+            self.fields[f"note_{area.slug}"] = forms.CharField(
+                label="Note (optional)",
+                required=False,
+                max_length=1000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        for statement in statements:
+            self.fields[f"ready_{statement.slug}"] = _scale(
+                LIKERT_CHOICES, statement.text, "an answer"
+            )
+
+    def area_sections(self) -> list[AreaSection]:
+        return [
+            AreaSection(
+                area,
+                self[f"score_{area.slug}"],
+                self[f"priority_{area.slug}"],
+                self[f"offer_{area.slug}"],
+                self[f"note_{area.slug}"],
+            )
+            for area in self.areas
+        ]
+
+    def statement_sections(self) -> list[StatementSection]:
+        return [StatementSection(s, self[f"ready_{s.slug}"]) for s in self.statements]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.submitting:
+            return cleaned
+        for area in self.areas:
+            name = f"score_{area.slug}"
+            if name not in self.errors and cleaned.get(name) is None:
+                self.add_error(name, f"Rate {area.name} before submitting.")
+        for statement in self.statements:
+            name = f"ready_{statement.slug}"
+            if name not in self.errors and cleaned.get(name) is None:
+                self.add_error(name, "Answer this statement before submitting.")
+        if "ceo_hours" not in self.errors and cleaned.get("ceo_hours") is None:
+            self.add_error("ceo_hours", "Give the hours (0 if none) before submitting.")
+        return cleaned
+
+
+def initial_from(response: Response) -> dict[str, Any]:
+    """The answering form's initial values from a saved (draft) response."""
+    initial: dict[str, Any] = {
+        "ceo_hours": response.ceo_hours_per_month,
+        "hopes": response.hopes,
+    }
+    for rating in response.ratings.select_related("area"):
+        slug = rating.area.slug
+        initial[f"score_{slug}"] = rating.score
+        initial[f"priority_{slug}"] = rating.is_priority
+        initial[f"offer_{slug}"] = rating.can_offer
+        initial[f"note_{slug}"] = rating.note
+    for answer in response.readiness.select_related("statement"):
+        initial[f"ready_{answer.statement.slug}"] = answer.value
+    return initial
+
+
+class RoundForm(forms.ModelForm[Round]):
+    class Meta:
+        model = Round
+        fields = ["name", "local_authority", "opens_on", "closes_on"]
+        widgets = {
+            "opens_on": forms.DateInput(attrs={"type": "date"}),
+            "closes_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        opens, closes = cleaned.get("opens_on"), cleaned.get("closes_on")
+        if opens and closes and closes < opens:
+            self.add_error("closes_on", "The round cannot close before it opens.")
+        return cleaned
+
+
+class InvitationForm(forms.Form):
+    """Invite a person without an account to answer for an organisation."""
+
+    organisation = forms.CharField(
+        label="Organisation (org-id)", max_length=60, help_text="For example GB-CHC-1234567."
+    )
+    name = forms.CharField(label="Their name", max_length=200)
+    email = forms.EmailField(label="Their email address")
+    role = forms.ChoiceField(label="Their role", choices=RespondentRole.choices)
+
+    def clean_organisation(self) -> Organisation:
+        org_id = self.cleaned_data["organisation"].strip()
+        found = Organisation.objects.filter(org_id__iexact=org_id).first()
+        if found is None:
+            raise forms.ValidationError(f"No organisation has the org-id {org_id}.")
+        return found
+
+
+class AreaFilterForm(forms.Form):
+    """Which round and local authority the area page shows."""
+
+    round = forms.ModelChoiceField(
+        label="Round", queryset=Round.objects.all(), required=False, empty_label=None
+    )
+    local_authority = forms.ChoiceField(label="Local authority", required=False)
+
+    def __init__(self, *args: Any, authorities: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["local_authority"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "All local authorities"), *[(a, a) for a in authorities]]
