@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "swim.jobs",
     "swim.directory",
     "swim.discovery",
+    "swim.diagnostic",
 ]
 
 MIDDLEWARE = [
@@ -208,12 +209,23 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "SWiM <swim@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Diagnostic invitations: how many days a personal answering link stays valid.
+DIAGNOSTIC_INVITATION_DAYS = int(env("SWIM_DIAGNOSTIC_INVITATION_DAYS", "14"))
+
 # Background tasks: Django's tasks API on the database backend (swim db_worker).
 TASKS = {
     "default": {
         "BACKEND": env("SWIM_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Discovery's text signal: "auto" uses cached sentence embeddings when sentence-transformers
+# and the MiniLM package are installed, "tfidf" always compares words (TF-IDF + LSA).
+SWIM_TEXT_MODEL = env("SWIM_TEXT_MODEL", "auto").strip().lower()
+if SWIM_TEXT_MODEL not in {"auto", "tfidf"}:
+    raise ImproperlyConfigured(f"SWIM_TEXT_MODEL must be auto or tfidf, not {SWIM_TEXT_MODEL!r}")
+# `swim discover --engine dask`: the dask.distributed scheduler (empty: a local cluster).
+SWIM_DASK_SCHEDULER = env("SWIM_DASK_SCHEDULER")
 
 # Security headers.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -26,5 +26,6 @@ urlpatterns = [
     path("directory/", include("swim.directory.urls")),
     path("jobs/", include("swim.jobs.urls")),
     path("discovery/", include("swim.discovery.urls")),
+    path("diagnostic/", include("swim.diagnostic.urls")),
     path("admin/", admin.site.urls),
 ]

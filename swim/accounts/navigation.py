@@ -24,8 +24,10 @@ NAV_ITEMS = [
     NavItem("Dashboard", "dashboard", "accounts.view_dashboard"),
     NavItem("My organisations", "directory-mine", "directory.view_my_organisations"),
     NavItem("Directory", "directory-search", "directory.view_directory"),
+    NavItem("Diagnostic", "diagnostic-home", "diagnostic.view_diagnostic"),
     NavItem("Imports", "directory-imports", "directory.import_data"),
     NavItem("Discovery", "discovery-home", "discovery.view_discovery"),
+    NavItem("Concentration map", "discovery-concentration", "discovery.view_concentration"),
     NavItem("Background jobs", "jobs-list", "accounts.use_admin_site"),
     NavItem("Administration", "admin:index", "accounts.use_admin_site"),
 ]
@@ -40,13 +42,11 @@ class NavLink:
 
 def navigation_for(request: HttpRequest) -> list[NavLink]:
     """The links ``request.user`` may follow, marking the one for the current page."""
-    links = []
-    for item in NAV_ITEMS:
-        if not may(request.user, item.perm):
-            continue
-        url = reverse(item.url_name)
-        current = request.path == url or (
-            item.url_name != "dashboard" and request.path.startswith(url)
-        )
-        links.append(NavLink(item.label, url, current))
-    return links
+    allowed = [(item, reverse(item.url_name)) for item in NAV_ITEMS if may(request.user, item.perm)]
+    matching = [
+        url
+        for item, url in allowed
+        if request.path == url or (item.url_name != "dashboard" and request.path.startswith(url))
+    ]
+    best = max(matching, key=len, default=None)  # /discovery/concentration/ over /discovery/
+    return [NavLink(item.label, url, url == best) for item, url in allowed]

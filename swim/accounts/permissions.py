@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from swim.accounts.models import User
+    from swim.diagnostic.models import Response
     from swim.discovery.models import CandidateCluster, DiscoveryRun
     from swim.jobs.models import Job
 
@@ -70,6 +71,11 @@ def owns_job(user: AnyUser, job: Job | None) -> bool:
     return bool(job is not None and user.is_authenticated and job.created_by_id == user.pk)
 
 
+@predicate
+def is_cancellable_job(user: AnyUser, job: Job | None) -> bool:
+    return bool(job is not None and job.cancellable)
+
+
 runs_programme = is_admin | is_facilitator
 
 # Site-wide.
@@ -87,11 +93,25 @@ add_perm("directory.view_my_organisations", has_organisations)
 
 # Background jobs.
 add_perm("jobs.view_job", is_admin | owns_job)
+add_perm("jobs.cancel_job", (is_admin | owns_job) & is_cancellable_job)
 
 # Discovery: facilitators and admins run it and see every run and candidate.
 add_perm("discovery.view_discovery", runs_programme)
 add_perm("discovery.run_discovery", runs_programme)
 add_perm("discovery.change_candidate", runs_programme)
+add_perm("discovery.cancel_run", runs_programme)
+add_perm("discovery.prepare_embeddings", runs_programme)
+add_perm("discovery.view_concentration", runs_programme)
+
+# Needs diagnostic: members answer for their own organisation; individual answers are seen
+# by the organisation's members and by facilitators and admins; funders see only the
+# area's aggregate figures (the most common gaps), never an organisation's answers.
+add_perm("diagnostic.view_diagnostic", is_signed_in)
+add_perm("diagnostic.answer_for", belongs_to_organisation)
+add_perm("diagnostic.view_results", runs_programme | belongs_to_organisation)
+add_perm("diagnostic.manage_rounds", runs_programme)
+add_perm("diagnostic.view_area", runs_programme)
+add_perm("diagnostic.view_area_gaps", runs_programme | is_funder)
 
 # Programme reporting (filled by the evaluation capability).
 add_perm("evaluation.view_programme", runs_programme | is_funder)
@@ -137,3 +157,14 @@ def visible_candidates(user: AnyUser) -> QuerySet[CandidateCluster]:
     from swim.discovery.models import CandidateCluster
 
     return CandidateCluster.objects.filter(run__in=visible_discovery_runs(user))
+
+
+def visible_diagnostic_responses(user: AnyUser) -> QuerySet[Response]:
+    """The diagnostic responses whose individual answers ``user`` may see."""
+    from swim.diagnostic.models import Response
+
+    if runs_programme(user):
+        return Response.objects.all()
+    if not user.is_authenticated:
+        return Response.objects.none()
+    return Response.objects.filter(organisation_id__in=user.organisation_ids())

@@ -12,15 +12,24 @@ EXPECTED_NAV = {
     "admin": [
         "Dashboard",
         "Directory",
+        "Diagnostic",
         "Imports",
         "Discovery",
+        "Concentration map",
         "Background jobs",
         "Administration",
     ],
-    "facilitator": ["Dashboard", "Directory", "Imports", "Discovery"],
-    "member_a": ["Dashboard", "My organisations", "Directory"],
-    "member_b": ["Dashboard", "My organisations", "Directory"],
-    "funder": ["Dashboard", "Directory"],
+    "facilitator": [
+        "Dashboard",
+        "Directory",
+        "Diagnostic",
+        "Imports",
+        "Discovery",
+        "Concentration map",
+    ],
+    "member_a": ["Dashboard", "My organisations", "Directory", "Diagnostic"],
+    "member_b": ["Dashboard", "My organisations", "Directory", "Diagnostic"],
+    "funder": ["Dashboard", "Directory", "Diagnostic"],
 }
 
 
@@ -62,6 +71,7 @@ PUBLIC_NAMES = {
     "password_reset_complete",
     "home",
     "healthz",
+    "diagnostic-invitation",  # a personal answering link: the token is the credential
 }
 
 
