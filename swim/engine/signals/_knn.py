@@ -461,6 +461,43 @@ def cosine_edges(
     return expand_profiles(inverse, neighbours, similarities, k=k, self_similarity=1.0, rng=rng)
 
 
+def pair_edges(vectors: Any, pairs: Any, *, min_similarity: float, normalise: bool = True) -> Edges:
+    """Edges for given pairs, valued by the cosine of their vectors (dot product if not
+    ``normalise``); pairs below ``min_similarity`` or involving a zero row are dropped.
+
+    ``pairs`` is a sparse n-by-n matrix whose stored entries are the pairs, in either
+    triangle (each unordered pair is scored once; the diagonal is ignored). Computed in
+    blocks of at most :data:`BLOCK_ELEMENTS` values, so the cost is linear in the number of
+    pairs.
+    """
+    stored = sparse.coo_matrix(pairs)
+    n = np.int64(stored.shape[0])
+    low = np.minimum(stored.row, stored.col).astype(np.int64)
+    high = np.maximum(stored.row, stored.col).astype(np.int64)
+    keys = np.unique((low * n + high)[low != high])
+    rows, cols = keys // n, keys % n
+    if len(rows) == 0:
+        return no_edges()
+    if normalise:
+        unit = unit_rows(vectors)
+    elif sparse.issparse(vectors):
+        unit = sparse.csr_matrix(vectors, dtype=np.float32)
+    else:
+        unit = np.asarray(vectors, dtype=np.float32)
+    values = np.empty(len(rows), dtype=np.float64)
+    # Sparse rows hold a few values each; dense blocks hold at most BLOCK_ELEMENTS values.
+    step = 1 << 18 if sparse.issparse(unit) else max(1, BLOCK_ELEMENTS // max(1, unit.shape[1]))
+    for start in range(0, len(rows), step):
+        r, c = rows[start : start + step], cols[start : start + step]
+        if sparse.issparse(unit):
+            products = unit[r].multiply(unit[c]).sum(axis=1)
+        else:
+            products = np.einsum("ij,ij->i", unit[r], unit[c])
+        values[start : start + step] = np.asarray(products, dtype=np.float64).ravel()
+    keep = (values >= min_similarity) & (values > 0)
+    return Edges(rows[keep], cols[keep], np.minimum(values[keep], 1.0))
+
+
 # --- k nearest neighbours on the sphere ------------------------------------------------
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from swim.engine.data import Organisations
-from swim.engine.signals._knn import cosine_edges, symmetric_matrix
+from swim.engine.signals._knn import Edges, cosine_edges, pair_edges, symmetric_matrix
 
 #: Codes are only ever "too common" when more organisations than this hold them, so that
 #: a handful of organisations sharing a code in a tiny area still count as similar.
@@ -89,6 +89,7 @@ def classification_similarity(
     min_similarity: float = 0.2,
     max_share: float = 0.3,
     seed: int = 0,
+    local_pairs: Any = None,
 ) -> Any:
     """Similarity of organisations by the classification codes they share.
 
@@ -103,6 +104,13 @@ def classification_similarity(
     than organisations), as dense vectors when there are at most 256 codes, else as a
     blocked sparse product whose blocks are sized by the products they make.
 
+    The ``k`` most alike organisations of a charity are usually anywhere in the area, and
+    the span limit of candidates then splits them apart. With ``local_pairs`` (typically the
+    location signal's links) every given pair is also scored by the same cosine, so *alike
+    neighbours* are linked even when neither is among the other's ``k`` most alike overall;
+    a pair found both ways keeps the larger value (they are the same cosine). Scoring the
+    given pairs costs one sparse row product per pair: about ``n * k`` for location links.
+
     Parameters
     ----------
     orgs : Organisations
@@ -115,6 +123,10 @@ def classification_similarity(
         See :func:`code_vectors`.
     seed : int, default 0
         Seeds tie-breaking.
+    local_pairs : scipy.sparse matrix, shape (n, n), optional
+        Pairs to score as well, whatever their rank: the stored entries (either triangle)
+        of this matrix, e.g. the location similarity. Pairs below ``min_similarity`` are
+        dropped as usual.
 
     Returns
     -------
@@ -142,4 +154,11 @@ def classification_similarity(
     vectors = sparse.csr_matrix(vectors[:, linking])
     # The rows stay as code_vectors scaled them (with single-holder codes in the length).
     edges = cosine_edges(vectors, k=k, min_similarity=min_similarity, seed=seed, normalise=False)
+    if local_pairs is not None:
+        if local_pairs.shape != (len(orgs), len(orgs)):
+            raise ValueError(
+                f"local_pairs must be {len(orgs)} x {len(orgs)}, got {local_pairs.shape}"
+            )
+        local = pair_edges(vectors, local_pairs, min_similarity=min_similarity, normalise=False)
+        edges = Edges(*(np.concatenate(parts) for parts in zip(edges, local, strict=True)))
     return symmetric_matrix(len(orgs), edges)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import sparse
 
 from swim.engine.data import Organisations
 from swim.engine.signals import _knn
@@ -105,6 +106,30 @@ def test_wide_code_sets_found_through_a_reduction_are_measured_exactly(
     both = exact.multiply(reduced > 0)
     assert abs(both - reduced.multiply(exact > 0)).max() < 1e-6  # same values where found
     assert both.nnz / exact.nnz > 0.8
+
+
+def test_alike_neighbours_are_linked_through_local_pairs() -> None:
+    # 0 and 1 are neighbours sharing "a"; each has three exact twins far away, which fill
+    # its k = 2 most alike, so only the local pair links 0 and 1. Org 8 shares nothing.
+    classifications = [["a", "b"], ["a", "c"]] + [["a", "b"]] * 3 + [["a", "c"]] * 3 + [["d"]]
+    orgs = make_orgs(classifications)
+    local = sparse.csr_matrix(([0.9, 0.5], ([0, 0], [1, 8])), shape=(9, 9))
+    alone = classification_similarity(orgs, k=2)
+    linked = classification_similarity(orgs, k=2, local_pairs=local)
+    # Of the 9 organisations with codes, "a" is held by 8 (kept: a small area) and weighs
+    # 1 + ln(10 / 9); "b" and "c" by 4 each, weighing 1 + ln(10 / 5). The cosine of {a, b}
+    # and {a, c} is wa**2 / (wa**2 + wb**2).
+    wa, wb = 1 + np.log(10 / 9), 1 + np.log(2)
+    assert alone[0, 1] == 0
+    assert linked[0, 1] == linked[1, 0] == pytest.approx(wa**2 / (wa**2 + wb**2))  # 0.299
+    assert linked[0, 8] == 0
+    assert (linked - alone).nnz == 2  # the global links are unchanged
+    assert_similarity(linked, 9)
+
+
+def test_local_pairs_must_match_the_organisations() -> None:
+    with pytest.raises(ValueError, match="local_pairs"):
+        classification_similarity(make_orgs([["a"], ["a"]]), local_pairs=sparse.eye(3))
 
 
 def test_it_rejects_a_share_outside_zero_to_one() -> None:
