@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from scipy import sparse
 
 from swim.directory.models import NetworkMembership, Organisation, Tie
-from swim.engine.data import FloatArray, Organisations
+from swim.engine.data import CAPACITY_AREAS, FloatArray, Organisations
 
 Link = Organisation.classifications.through
 
@@ -57,6 +57,7 @@ def organisations_for(
         classifications=codes,
         ties=_ties(area, index, n),
         networks=_networks(area, index, n),
+        **_diagnostics(area, index, n),
     )
     return orgs, pks, labels
 
@@ -121,3 +122,44 @@ def _networks(area: QuerySet[Organisation, Any], index: dict[int, int], n: int) 
     for pk, name in found:
         names[index[pk]].append(name)
     return [sorted(names[i]) for i in range(n)]
+
+
+def _diagnostics(
+    area: QuerySet[Organisation, Any], index: dict[int, int], n: int
+) -> dict[str, Any]:
+    """Needs, offers and CEO hours from each organisation's latest diagnostic round.
+
+    Only submitted answers count; an organisation's respondents in its most recent round
+    (by opening date) are aggregated as on its results page
+    (:func:`swim.diagnostic.aggregate.profile_organisations`). The need of a capacity area is
+    ``(5 - median score) / 4``; an area nobody rated, and every area of an organisation
+    without a diagnostic, is NaN. Nothing at all (the engine's "no diagnostic") when no
+    organisation of the area has answered.
+    """
+    from swim.diagnostic.aggregate import profile_organisations
+    from swim.diagnostic.models import Response
+    from swim.diagnostic.results import submitted_answers
+
+    submitted = Response.objects.filter(organisation_id__in=area, status=Response.Status.SUBMITTED)
+    rows = list(submitted.values_list("pk", "organisation_id", "round__opens_on", "round_id"))
+    if not rows:
+        return {}
+    latest: dict[int, tuple[Any, int]] = {}
+    for _, organisation_id, opens_on, round_id in rows:
+        latest[organisation_id] = max(
+            latest.get(organisation_id, (opens_on, round_id)), (opens_on, round_id)
+        )
+    keep = [pk for pk, org, opens_on, round_id in rows if latest[org] == (opens_on, round_id)]
+    answers = submitted_answers(Response.objects.filter(pk__in=keep))
+    needs = np.full((n, len(CAPACITY_AREAS)), np.nan)
+    offers = np.zeros((n, len(CAPACITY_AREAS)), dtype=np.bool_)
+    hours = np.full(n, np.nan)
+    for key, profile in profile_organisations(answers).items():
+        i = index[int(key)]  # every answer's organisation is in the area
+        for j, slug in enumerate(CAPACITY_AREAS):
+            if item := profile.areas.get(slug):
+                needs[i, j] = item.gap
+                offers[i, j] = item.is_offered
+        if profile.ceo_hours is not None:
+            hours[i] = profile.ceo_hours
+    return {"needs": needs, "offers": offers, "ceo_hours": hours}

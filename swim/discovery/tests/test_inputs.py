@@ -64,3 +64,45 @@ def test_ties_to_organisations_outside_the_area_are_left_out(area: Area) -> None
     assert orgs.ties.nnz == 12
     orgs, pks, _ = organisations_for(Organisation.objects.all())
     assert orgs.ties.nnz == 16
+
+
+def test_needs_offers_and_ceo_hours_come_from_each_organisations_latest_round(db: None) -> None:
+    from datetime import date
+
+    from swim.diagnostic.models import Round
+    from swim.diagnostic.tests.conftest import submit_response
+    from swim.engine.data import CAPACITY_AREAS
+
+    answered, moved_on, silent = (
+        make_org(name=name) for name in ("Answered", "Moved On", "Silent")
+    )
+    baseline = Round.objects.create(name="Baseline", opens_on=date(2026, 1, 5))
+    later = Round.objects.create(name="Later", opens_on=date(2026, 6, 1))
+    submit_response(baseline, answered, "ceo", scores={"hr": 1}, hours=4, offers=("ict",))
+    submit_response(baseline, answered, "trustee", scores={"hr": 2}, hours=10)
+    submit_response(baseline, moved_on, "ceo", scores={"hr": 1}, hours=2)
+    submit_response(later, moved_on, "ceo", scores={"hr": 5}, hours=8)
+
+    orgs, pks, _ = organisations_for(Organisation.objects.all())
+
+    assert orgs.needs is not None
+    assert orgs.offers is not None
+    assert orgs.ceo_hours is not None
+    hr, ict = CAPACITY_AREAS.index("hr"), CAPACITY_AREAS.index("ict")
+    a, m, s = (pks.index(org.pk) for org in (answered, moved_on, silent))
+    assert orgs.needs[a, hr] == pytest.approx((5 - 1.5) / 4)  # median of the CEO's 1 and 2
+    assert orgs.needs[a, ict] == pytest.approx((5 - 3) / 4)
+    assert orgs.offers[a, ict]
+    assert not orgs.offers[a, hr]
+    assert orgs.ceo_hours[a] == 4  # the CEO's answer, not the trustee's
+    assert orgs.needs[m, hr] == 0.0  # the later round only
+    assert orgs.ceo_hours[m] == 8
+    assert np.isnan(orgs.needs[s]).all()
+    assert np.isnan(orgs.ceo_hours[s])
+
+
+def test_without_any_diagnostic_the_engine_is_told_there_is_none(area: Area) -> None:
+    orgs, _, _ = organisations_for(Organisation.objects.all())
+    assert orgs.needs is None
+    assert orgs.offers is None
+    assert orgs.ceo_hours is None
