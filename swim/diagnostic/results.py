@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -188,3 +190,29 @@ def area_results(responses: QuerySet[Response], areas: list[CapacityArea]) -> Ar
         medians=area_medians(profiles.values()),
         gaps=common_gaps(list(profiles.values()), [area.slug for area in areas]),
     )
+
+
+def write_area_csv(out: Any, results: AreaResults) -> None:
+    """Write one row per organisation of ``results`` to ``out`` (a file-like object).
+
+    Columns: org-id, name, respondents, CEO hours a month, then per capacity area its median
+    score, the respondents' agreement, and whether it is a priority and an offer (yes/no).
+    """
+    writer = csv.writer(out)
+    header = ["org_id", "organisation", "respondents", "ceo_hours_per_month"]
+    for area in results.areas:
+        header += [f"{area.slug}_median", f"{area.slug}_agreement"]
+        header += [f"{area.slug}_priority", f"{area.slug}_offer"]
+    writer.writerow(header)
+    for key, profile in results.profiles.items():
+        organisation = results.organisations[key]
+        hours = "" if profile.ceo_hours is None else f"{profile.ceo_hours:g}"
+        row: list[Any] = [organisation.org_id, organisation.name, profile.respondents, hours]
+        for area in results.areas:
+            item = profile.areas.get(area.slug)
+            if item is None:
+                row += ["", "", "", ""]
+                continue
+            row += [f"{item.median:g}", item.agreement]
+            row += ["yes" if item.is_priority else "no", "yes" if item.is_offered else "no"]
+        writer.writerow(row)

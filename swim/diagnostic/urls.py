@@ -8,6 +8,7 @@ urlpatterns = [
     path("rounds/<int:round_pk>/invite/", views.invite, name="diagnostic-invite"),
     path("rounds/<int:round_pk>/answer/<str:org_id>/", views.answer, name="diagnostic-answer"),
     path("area/", views.area, name="diagnostic-area"),
+    path("area/export.csv", views.area_export, name="diagnostic-area-export"),
     path("org/<str:org_id>/", views.results, name="diagnostic-results"),
     path("i/<str:token>/", views.invitation, name="diagnostic-invitation"),
 ]

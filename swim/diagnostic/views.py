@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -29,7 +32,7 @@ from swim.diagnostic.forms import (
     initial_from,
 )
 from swim.diagnostic.models import Response, Round
-from swim.diagnostic.results import HEAT_LEGEND, MIN_ORGANISATIONS, area_results
+from swim.diagnostic.results import HEAT_LEGEND, MIN_ORGANISATIONS, area_results, write_area_csv
 from swim.directory.models import Organisation
 from swim.http import AuthedRequest
 
@@ -176,6 +179,31 @@ def area(request: AuthedRequest) -> HttpResponse:
     """The area's needs: heatmap, most common gaps and offers (funders: the gaps only)."""
     require(request.user, "diagnostic.view_area_gaps")
     full = may(request.user, "diagnostic.view_area")
+    form, diagnostic_round, responses = _area_responses(request, full=full)
+    results = area_results(responses, active_questions()[0])
+    enough = full or len(results.profiles) >= MIN_ORGANISATIONS
+    context: dict[str, Any] = {"form": form, "round": diagnostic_round, "results": results}
+    context["full"] = full
+    context |= {"enough": enough, "minimum": MIN_ORGANISATIONS, "legend": HEAT_LEGEND}
+    return render(request, "diagnostic/area.html", context)
+
+
+def area_export(request: AuthedRequest) -> HttpResponse:
+    """The area page's organisations as CSV, one row each (facilitators: it names them)."""
+    require(request.user, "diagnostic.view_area")
+    _, diagnostic_round, responses = _area_responses(request, full=True)
+    results = area_results(responses, active_questions()[0])
+    name = slugify(diagnostic_round.name) if diagnostic_round else "no-round"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="diagnostic-{name}.csv"'
+    write_area_csv(response, results)
+    return response
+
+
+def _area_responses(
+    request: AuthedRequest, *, full: bool
+) -> tuple[AreaFilterForm, Round | None, QuerySet[Response]]:
+    """The filter form, the chosen round and its responses the user may aggregate."""
     authorities = sorted(
         set(Response.objects.values_list("organisation__local_authority", flat=True)) - {""}
     )
@@ -187,11 +215,7 @@ def area(request: AuthedRequest) -> HttpResponse:
     responses = scope.filter(round=diagnostic_round)
     if chosen.get("local_authority"):
         responses = responses.filter(organisation__local_authority=chosen["local_authority"])
-    results = area_results(responses, active_questions()[0])
-    enough = full or len(results.profiles) >= MIN_ORGANISATIONS
-    context = {"form": form, "round": diagnostic_round, "results": results, "full": full}
-    context |= {"enough": enough, "minimum": MIN_ORGANISATIONS, "legend": HEAT_LEGEND}
-    return render(request, "diagnostic/area.html", context)
+    return form, diagnostic_round, responses
 
 
 def results(request: AuthedRequest, org_id: str) -> HttpResponse:

@@ -1,6 +1,8 @@
 """The results pages: an organisation's profile, the area's heatmap, gaps and offers."""
 
+import csv
 import html
+import io
 import re
 from typing import Any
 
@@ -116,3 +118,34 @@ def test_other_organisations_cannot_open_an_organisations_results(
 ) -> None:
     client.force_login(outsider if persona == "outsider" else personas.member_b)
     assert client.get(f"/diagnostic/org/{personas.org_a.org_id}/").status_code == 403
+
+
+def test_the_facilitator_downloads_the_area_as_csv_one_row_per_organisation(
+    client: Client, personas: Personas, answered: Round
+) -> None:
+    client.force_login(personas.facilitator)
+    response = client.get(f"/diagnostic/area/export.csv?round={answered.pk}")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "diagnostic-baseline-2026.csv" in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    by_name = {row["organisation"]: row for row in rows}
+    assert set(by_name) == {personas.org_a.name, personas.org_b.name, "Gamma Advice Centre"}
+    alpha = by_name[personas.org_a.name]
+    assert alpha["respondents"] == "2"
+    assert alpha["ceo_hours_per_month"] == "5"  # the CEO's answer
+    assert alpha["hr_median"] == "1.5"
+    assert alpha["ict_agreement"] == "conflict"
+    assert by_name["Gamma Advice Centre"]["hr_offer"] == "yes"
+    salford = client.get(f"/diagnostic/area/export.csv?round={answered.pk}&local_authority=Salford")
+    assert [r["organisation"] for r in csv.DictReader(io.StringIO(salford.content.decode()))] == [
+        "Gamma Advice Centre"
+    ]
+
+
+@pytest.mark.parametrize("who", ["funder", "member_a", "outsider"])
+def test_only_facilitators_download_the_area_csv(
+    client: Client, personas: Personas, answered: Round, who: str, outsider: User
+) -> None:
+    user = outsider if who == "outsider" else getattr(personas, who)
+    client.force_login(user)
+    assert client.get(f"/diagnostic/area/export.csv?round={answered.pk}").status_code == 403
