@@ -36,15 +36,11 @@ sizes (so the same coverage), averaged over several draws.
 from __future__ import annotations
 
 import math
-import random
-import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import igraph
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
@@ -53,7 +49,8 @@ from sklearn.cluster import HDBSCAN, KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from swim.engine.communities import pairwise_km
+# One igraph seeding (and its lock) for the whole engine: two would not exclude each other.
+from swim.engine.communities import EARTH_RADIUS_KM, _igraph_seeded, _to_igraph, pairwise_km
 from swim.engine.data import FloatArray, IntArray, Organisations
 from swim.engine.discover import Discovery
 from swim.engine.signals.classification import code_vectors
@@ -83,8 +80,6 @@ __all__ = [
     "tie_recall",
 ]
 
-EARTH_RADIUS_KM = 6371.0088
-_IGRAPH_LOCK = threading.Lock()
 
 Clusters = list[IntArray]
 Features = Callable[[IntArray], FloatArray]
@@ -537,16 +532,6 @@ class ClassificationClusters(_Baseline):
         return self
 
 
-@contextmanager
-def _igraph_seeded(seed: int) -> Iterator[None]:
-    with _IGRAPH_LOCK:
-        igraph.set_random_number_generator(random.Random(seed))
-        try:
-            yield
-        finally:
-            igraph.set_random_number_generator(random)
-
-
 class TiesClusters(_Baseline):
     """Existing relationships only: Leiden (modularity) on the ties signal, then the size rule.
 
@@ -569,14 +554,10 @@ class TiesClusters(_Baseline):
         groups: list[IntArray] = []
         if len(linked) >= self.min_size:
             sub = graph[linked][:, linked]
-            upper = sparse.triu(sub, k=1).tocoo()
-            g = igraph.Graph(
-                n=len(linked),
-                edges=list(zip(upper.row.tolist(), upper.col.tolist(), strict=True)),
-            )
+            g, weights = _to_igraph(sub)
             with _igraph_seeded(self.seed):
                 membership = g.community_leiden(
-                    objective_function="modularity", weights=upper.data.tolist(), n_iterations=-1
+                    objective_function="modularity", weights=weights, n_iterations=-1
                 ).membership
             labels = np.asarray(membership, dtype=np.int64)
             groups = [linked[labels == k] for k in np.unique(labels)]
