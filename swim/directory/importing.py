@@ -13,7 +13,6 @@ The whole import runs in one transaction: a failure leaves the database as it wa
 
 from __future__ import annotations
 
-import csv
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -28,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from swim.csv_safety import SafeWriter
 from swim.directory.geocoding import geocode_many, normalise_postcode
 from swim.directory.importers.base import (
     PROBLEM,
@@ -209,9 +209,10 @@ def _write_report(run: ImportRun, tally: Tally) -> Path:
     entries = [{"kind": "rejected", **r} for r in tally.rejections]
     entries += [{"kind": "warning", **w} for w in tally.warnings]
     with report.open("w", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=["row", "kind", "reason"])
-        writer.writeheader()
-        writer.writerows(sorted(entries, key=lambda e: (e["row"], e["kind"])))
+        writer = SafeWriter(out)  # a reason may quote a cell of the file: never a formula
+        writer.writerow(["row", "kind", "reason"])
+        for entry in sorted(entries, key=lambda e: (e["row"], e["kind"])):
+            writer.writerow([entry["row"], entry["kind"], entry["reason"]])
     return report
 
 

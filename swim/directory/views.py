@@ -1,4 +1,3 @@
-import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +8,7 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, redirect, render
 
 from swim.accounts.permissions import may, require
+from swim.csv_safety import SafeWriter
 from swim.directory.actions import do_start_upload_import
 from swim.directory.forms import ImportUploadForm
 from swim.directory.importers import get_importer_class, importer_names
@@ -64,7 +64,7 @@ def export(request: AuthedRequest) -> StreamingHttpResponse:
         # cursor would have PostgreSQL plan for the first rows, walking the name index.
         pks = list(organisations.values_list("pk", flat=True))
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = SafeWriter(buffer)
 
         def written() -> str:
             text = buffer.getvalue()

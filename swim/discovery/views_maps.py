@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -11,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
 from swim.accounts.permissions import require, visible_discovery_runs
+from swim.csv_safety import SafeWriter
 from swim.directory.maps import tile_layer
 from swim.discovery.concentration import (
     BAND_LABELS,
@@ -68,7 +68,7 @@ def concentration_export(request: AuthedRequest) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"concentration-{form.area_level}-{field.pk if field else 'top'}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(CSV_COLUMNS)
     level = LEVELS[form.area_level]
     for r in table:
