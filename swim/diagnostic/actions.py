@@ -1,15 +1,21 @@
-"""Writes of the diagnostic shared by the views (and, later, the CSV import and the API)."""
+"""Writes of the diagnostic shared by the views and commands (and, later, the API)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.db.models.functions import Lower
+from django.template.defaultfilters import pluralize
+from django.utils import dateformat, timezone
 
+from swim.diagnostic.csv_io import PaperResponse, Problem, read_responses
 from swim.diagnostic.models import (
     CapacityArea,
     Invitation,
@@ -21,14 +27,20 @@ from swim.diagnostic.models import (
     Round,
     hash_token,
 )
+from swim.directory.models import Organisation
 
 if TYPE_CHECKING:
     from swim.accounts.models import User
-    from swim.directory.models import Organisation
+
+logger = logging.getLogger(__name__)
 
 
 class AlreadySubmitted(Exception):
     """The response was submitted already: it is read-only."""
+
+
+class InvitationWithdrawn(Exception):
+    """A facilitator withdrew the invitation whose link is being used: it takes no answers."""
 
 
 #: A member's position in the organisation → the respondent role of their answers.
@@ -78,23 +90,89 @@ def do_invite(
             expires_at=Invitation.default_expiry(),
             sent_by=by,
         )
-        days = settings.DIAGNOSTIC_INVITATION_DAYS
-        send_mail(
-            subject=f"Your needs diagnostic for {organisation.name}",
-            message=(
-                f"Hello {name},\n\n"
-                f"{by.get_full_name() if by else 'Your facilitator'} invites you to answer the "
-                f"needs diagnostic “{round.name}” for {organisation.name}, as "
-                f"{RespondentRole(role).label.lower()}.\n\n"
-                "It takes about ten minutes and works on a phone. You can save your answers "
-                "and come back to them with the same link until you submit.\n\n"
-                f"{link_for(token)}\n\n"
-                f"The link is personal: please do not share it. It expires in {days} days.\n"
-            ),
-            from_email=None,
-            recipient_list=[invitation.email],
-        )
+        _email_link(invitation, link_for(token), by=by)
     return invitation
+
+
+def do_revoke_invitation(invitation: Invitation, *, by: User | None) -> Invitation:
+    """Withdraw an invitation's link: it answers "withdrawn" (410) from now on.
+
+    A draft the link started stays a draft (never counted); a submitted response cannot
+    be withdrawn (``AlreadySubmitted``). Withdrawing twice changes nothing.
+    """
+    with transaction.atomic():
+        locked = _lock(invitation)
+        if locked.used_at:
+            raise AlreadySubmitted
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.revoked_by = by
+            locked.save(update_fields=["revoked_at", "revoked_by"])
+    return locked
+
+
+def do_resend_invitation(
+    invitation: Invitation, *, by: User | None, link_for: Callable[[str], str]
+) -> Invitation:
+    """Email the invitation again with a new link and a new expiry; the old link stops working.
+
+    The invitation (and so its draft response) is the same one: the person carries on
+    where they left off. A withdrawn invitation is reinstated; a submitted one cannot be
+    sent again (``AlreadySubmitted``). If the email cannot be sent, nothing changes.
+    """
+    token = Invitation.new_token()
+    with transaction.atomic():
+        locked = _lock(invitation)
+        if locked.used_at:
+            raise AlreadySubmitted
+        replaced = locked.resent_at or locked.created_at
+        locked.token_hash = hash_token(token)
+        locked.expires_at = Invitation.default_expiry()
+        locked.resent_at = timezone.now()
+        locked.revoked_at = None
+        locked.revoked_by = None
+        fields = ["token_hash", "expires_at", "resent_at", "revoked_at", "revoked_by"]
+        locked.save(update_fields=fields)
+        _email_link(locked, link_for(token), by=by, replaces=replaced)
+    return locked
+
+
+def _lock(invitation: Invitation) -> Invitation:
+    """The invitation, locked with its response (in ``do_save_response``'s order)."""
+    list(Response.objects.select_for_update().filter(invitation=invitation))
+    related = Invitation.objects.select_related("round", "organisation")
+    return related.select_for_update(of=("self",)).get(pk=invitation.pk)
+
+
+def _email_link(
+    invitation: Invitation, link: str, *, by: User | None, replaces: datetime | None = None
+) -> None:
+    """Send ``invitation``'s person their link (``replaces``: when the old one was sent)."""
+    organisation, days = invitation.organisation, settings.DIAGNOSTIC_INVITATION_DAYS
+    again = ""
+    if replaces is not None:
+        sent = dateformat.format(timezone.localtime(replaces), "j F Y")
+        again = f"This link replaces the one sent on {sent}, which no longer works. "
+        if invitation.opened_at:
+            again += "Anything you saved is kept: carry on where you left off. "
+        again += "\n\n"
+    send_mail(
+        subject=f"Your needs diagnostic for {organisation.name}"
+        + (" (a new link)" if replaces else ""),
+        message=(
+            f"Hello {invitation.name},\n\n"
+            f"{by.get_full_name() if by else 'Your facilitator'} invites you to answer the "
+            f"needs diagnostic “{invitation.round.name}” for {organisation.name}, as "
+            f"{RespondentRole(invitation.role).label.lower()}.\n\n"
+            f"{again}"
+            "It takes about ten minutes and works on a phone. You can save your answers "
+            "and come back to them with the same link until you submit.\n\n"
+            f"{link}\n\n"
+            f"The link is personal: please do not share it. It expires in {days} days.\n"
+        ),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
 
 
 def find_invitation(token: str) -> Invitation | None:
@@ -146,12 +224,17 @@ def do_save_response(
     """Save every answer of a validated form at once, as a draft or submitted.
 
     Runs in one transaction with the response row locked: nothing is saved half-way, and
-    a response submitted meanwhile (another tab, a double click) raises ``AlreadySubmitted``.
+    a response submitted meanwhile (another tab, a double click) raises ``AlreadySubmitted``;
+    one whose invitation link a facilitator withdrew raises ``InvitationWithdrawn``.
     """
     with transaction.atomic():
         locked = Response.objects.select_for_update().get(pk=response.pk)
         if locked.is_submitted:
             raise AlreadySubmitted
+        link = locked.invitation_id
+        withdrawn = Invitation.objects.filter(pk=link or 0, revoked_at__isnull=False)
+        if link is not None and withdrawn.exists():
+            raise InvitationWithdrawn
         locked.ratings.all().delete()
         locked.readiness.all().delete()
         Rating.objects.bulk_create(
@@ -182,3 +265,180 @@ def do_save_response(
                 )
         locked.save()
     return locked
+
+
+# --- Paper diagnostics imported from CSV -----------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What an import of paper responses did, or every problem that stopped it."""
+
+    errors: list[str] = field(default_factory=list)
+    created: int = 0
+    replaced: int = 0
+    organisations: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        text = (
+            f"Imported {self.created} response{pluralize(self.created)} for "
+            f"{self.organisations} organisation{pluralize(self.organisations)}"
+        )
+        if self.replaced:
+            text += f", replacing {self.replaced} earlier paper response{pluralize(self.replaced)}"
+        return text + "."
+
+
+def respondent_key(organisation_id: int, role: str, name: str) -> tuple[int, str, str]:
+    """Who a response is from, to spot the same respondent twice: organisation, role and
+    name (spaces and case ignored)."""
+    return organisation_id, role, " ".join(name.split()).casefold()
+
+
+def do_import_responses(
+    round: Round, file: IO[bytes] | IO[str] | bytes | str, *, by: User | None
+) -> ImportReport:
+    """Import paper responses from a CSV file (see ``swim.diagnostic.csv_io``) into ``round``.
+
+    Every row is checked first; if anything is wrong nothing is saved and the report lists
+    every problem. Otherwise each row becomes a submitted response marked as answered on
+    paper, all in one transaction. A row from the same organisation, role and respondent
+    name as a paper response already in the round replaces it, so importing a file again
+    changes nothing; a row matching an answer submitted online is refused.
+    """
+    areas, statements = active_questions()
+    data = file.read() if hasattr(file, "read") else file
+    read = read_responses(data, areas, statements)
+    problems = list(read.problems)
+    found = _organisations(set(read.org_ids.values()))
+    for number, org_id in read.org_ids.items():
+        if org_id.casefold() not in found:
+            text = f"Row {number}, column org_id: no organisation has the org-id {org_id}."
+            problems.append(Problem(number, text))
+    online = _online_respondents(round) if read.rows else set()
+    seen: dict[tuple[int, str, str], PaperResponse] = {}
+    for row in read.rows:
+        organisation = found.get(row.org_id.casefold())
+        if organisation is None:
+            continue
+        key = respondent_key(organisation.pk, row.role, row.name)
+        who = f"{organisation.org_id}, {row.role}, {row.name or 'no name'}"
+        if key in seen:
+            problems.append(
+                _problem(
+                    row,
+                    f"the same respondent as row {seen[key].row} ({who}): give each "
+                    "respondent of an organisation and role a different name",
+                )
+            )
+        elif key in online:
+            problems.append(
+                _problem(
+                    row,
+                    f"this respondent ({who}) already answered online in this round: remove "
+                    "the row (an import replaces only earlier paper answers)",
+                )
+            )
+        seen.setdefault(key, row)
+    if problems:
+        problems.sort(key=lambda problem: problem.row)
+        return ImportReport(errors=[str(problem) for problem in problems])
+    with transaction.atomic():
+        Round.objects.select_for_update().filter(pk=round.pk).first()  # one import at a time
+        replaced = _delete_paper_responses(round, set(seen))
+        created = _create_paper_responses(round, seen, areas, statements)
+    report = ImportReport(
+        created=created, replaced=replaced, organisations=len({key[0] for key in seen})
+    )
+    logger.info("Round %s: %s (by %s)", round.pk, report.summary(), by or "a command")
+    return report
+
+
+def _problem(row: PaperResponse, text: str) -> Problem:
+    return Problem(row.row, f"Row {row.row}, {text}.")
+
+
+def _organisations(org_ids: set[str]) -> dict[str, Organisation]:
+    """The organisations of ``org_ids`` by casefolded org-id (matched in any case)."""
+    fields = ("pk", "org_id", "name")
+    exact = Organisation.objects.filter(org_id__in=org_ids).only(*fields)
+    found = {organisation.org_id.casefold(): organisation for organisation in exact}
+    missing = {org_id.casefold() for org_id in org_ids} - found.keys()
+    if missing:
+        lowered = Organisation.objects.annotate(lower_id=Lower("org_id"))
+        for organisation in lowered.filter(lower_id__in=missing).only(*fields):
+            found.setdefault(organisation.org_id.casefold(), organisation)
+    return found
+
+
+def _online_respondents(round: Round) -> set[tuple[int, str, str]]:
+    """Who answered ``round`` online (submitted), as ``respondent_key``s."""
+    submitted = round.responses.filter(
+        source=Response.Source.ONLINE, status=Response.Status.SUBMITTED
+    ).select_related("invitation", "respondent")
+    return {
+        respondent_key(r.organisation_id, r.respondent_role, r.name_of_respondent())
+        for r in submitted
+    }
+
+
+def _delete_paper_responses(round: Round, keys: set[tuple[int, str, str]]) -> int:
+    """Delete ``round``'s paper responses from the respondents of ``keys``; return how many."""
+    earlier = round.responses.filter(
+        source=Response.Source.PAPER, organisation_id__in={key[0] for key in keys}
+    ).only("pk", "organisation_id", "respondent_role", "respondent_name")
+    stale = [
+        r.pk
+        for r in earlier
+        if respondent_key(r.organisation_id, r.respondent_role, r.respondent_name) in keys
+    ]
+    Response.objects.filter(pk__in=stale).delete()
+    return len(stale)
+
+
+def _create_paper_responses(
+    round: Round,
+    rows: dict[tuple[int, str, str], PaperResponse],
+    areas: list[CapacityArea],
+    statements: list[ReadinessStatement],
+) -> int:
+    """Create the submitted paper responses of ``rows`` with their answers (bulk inserts)."""
+    now = timezone.now()
+    responses = Response.objects.bulk_create(
+        Response(
+            round=round,
+            organisation_id=organisation_id,
+            respondent_role=row.role,
+            respondent_name=row.name,
+            source=Response.Source.PAPER,
+            status=Response.Status.SUBMITTED,
+            ceo_hours_per_month=row.hours,
+            hopes=row.hopes,
+            created_at=now,
+            submitted_at=now,
+        )
+        for (organisation_id, _, _), row in rows.items()
+    )
+    pairs = list(zip(responses, rows.values(), strict=True))
+    Rating.objects.bulk_create(
+        Rating(
+            response=response,
+            area=area,
+            score=row.areas[area.slug].score,
+            is_priority=row.areas[area.slug].priority,
+            can_offer=row.areas[area.slug].offer,
+            note=row.areas[area.slug].note,
+        )
+        for response, row in pairs
+        for area in areas
+    )
+    ReadinessAnswer.objects.bulk_create(
+        ReadinessAnswer(response=response, statement=statement, value=row.readiness[statement.slug])
+        for response, row in pairs
+        for statement in statements
+    )
+    return len(responses)

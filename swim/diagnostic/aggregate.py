@@ -293,3 +293,181 @@ def offer_matches(
             if to:
                 matches.append(OfferMatch(slug, profile.organisation, to))
     return matches
+
+
+# --- Rounds compared: a baseline against a later round ------------------------------------
+
+MINUS = "\N{MINUS SIGN}"
+
+
+def describe_change(change: float) -> str:
+    """A change of median score in words and sign (a higher score is better); a drop
+    starts with a true minus sign (U+2212), which screen readers say as "minus".
+
+    >>> describe_change(1.5), describe_change(0.0)
+    ('+1.5 better', 'no change')
+    >>> describe_change(-1.0) == MINUS + "1 worse"
+    True
+    """
+    if change > 0:
+        return f"+{change:g} better"
+    if change < 0:
+        return f"{MINUS}{-change:g} worse"
+    return "no change"
+
+
+@dataclass(frozen=True)
+class AreaChange:
+    """One capacity area of an organisation in an earlier round and a later one.
+
+    ``earlier`` and ``later`` are the organisation's median scores, ``None`` where the area
+    was not rated in that round (a capacity area added since, say).
+    """
+
+    slug: str
+    earlier: float | None
+    later: float | None
+
+    @property
+    def compared(self) -> bool:
+        return self.earlier is not None and self.later is not None
+
+    @property
+    def change(self) -> float | None:
+        """The later median minus the earlier one (positive: better)."""
+        if self.earlier is None or self.later is None:
+            return None
+        return self.later - self.earlier
+
+    @property
+    def was_gap(self) -> bool:
+        return self.earlier is not None and self.earlier <= GAP_SCORE
+
+    @property
+    def is_gap(self) -> bool:
+        return self.later is not None and self.later <= GAP_SCORE
+
+    @property
+    def gap_closed(self) -> bool:
+        """A gap then that is no longer one (both rounds rated it)."""
+        return self.compared and self.was_gap and not self.is_gap
+
+    @property
+    def new_gap(self) -> bool:
+        """A gap now that was not one then (both rounds rated it)."""
+        return self.compared and self.is_gap and not self.was_gap
+
+    @property
+    def words(self) -> str:
+        """The change in words and sign (``describe_change``), or what was not rated."""
+        if self.earlier is None:
+            return "not rated then"
+        if self.later is None:
+            return "not rated now"
+        return describe_change(self.later - self.earlier)
+
+
+def compare_profiles(
+    earlier: OrganisationProfile, later: OrganisationProfile, areas: Sequence[str] | None = None
+) -> list[AreaChange]:
+    """Each capacity area of one organisation, then (``earlier``) and now (``later``).
+
+    ``areas`` gives the order and the choice of areas; by default every area rated in
+    either round, the later round's first. Areas rated in neither round are left out.
+
+    >>> then = profile_organisation([Answer("o", "ceo", {"hr": 1, "ict": 3, "finance": 4})])
+    >>> now = profile_organisation([Answer("o", "ceo", {"hr": 3, "ict": 2, "finance": 4}),
+    ...                             Answer("o", "staff", {"hr": 2, "ict": 2, "finance": 4})])
+    >>> [(c.slug, c.earlier, c.later, c.change) for c in compare_profiles(then, now)]
+    [('hr', 1.0, 2.5, 1.5), ('ict', 3.0, 2.0, -1.0), ('finance', 4.0, 4.0, 0.0)]
+    >>> [c.slug for c in compare_profiles(then, now) if c.gap_closed]
+    ['hr']
+    >>> [c.slug for c in compare_profiles(then, now) if c.new_gap]
+    ['ict']
+    """
+    if earlier.organisation != later.organisation:
+        raise ValueError(
+            f"profiles of different organisations: {earlier.organisation}, {later.organisation}"
+        )
+    slugs = areas if areas is not None else list(dict.fromkeys([*later.areas, *earlier.areas]))
+    changes = []
+    for slug in slugs:
+        then, now = earlier.areas.get(slug), later.areas.get(slug)
+        if then is None and now is None:
+            continue
+        changes.append(
+            AreaChange(
+                slug,
+                then.median if then is not None else None,
+                now.median if now is not None else None,
+            )
+        )
+    return changes
+
+
+def answered_both(
+    earlier: Mapping[str, OrganisationProfile], later: Mapping[str, OrganisationProfile]
+) -> list[str]:
+    """The organisations with a profile in both rounds, in the later round's order."""
+    return [key for key in later if key in earlier]
+
+
+def describe_count_change(change: int) -> str:
+    """A change in the number of organisations with a gap, in words (fewer is better).
+
+    >>> describe_count_change(-2), describe_count_change(1), describe_count_change(0)
+    ('2 fewer', '1 more', 'no change')
+    """
+    if change < 0:
+        return f"{-change} fewer"
+    if change > 0:
+        return f"{change} more"
+    return "no change"
+
+
+@dataclass(frozen=True)
+class GapChange:
+    """How many of the organisations that answered both rounds had a gap then and now."""
+
+    slug: str
+    organisations: int  # those that rated the area in both rounds
+    then: int
+    now: int
+
+    @property
+    def change(self) -> int:
+        return self.now - self.then
+
+    @property
+    def words(self) -> str:
+        return describe_count_change(self.change)
+
+
+def compare_gaps(
+    earlier: Mapping[str, OrganisationProfile],
+    later: Mapping[str, OrganisationProfile],
+    areas: Sequence[str],
+) -> dict[str, GapChange]:
+    """Per capacity area, the gaps then and now among the organisations in both rounds.
+
+    Only organisations with a profile in both rounds count, and for each area only those
+    that rated it in both, so that the two counts are of the same organisations.
+
+    >>> then = profile_organisations([Answer("a", "ceo", {"hr": 1}), Answer("b", "ceo", {"hr": 2}),
+    ...                               Answer("c", "ceo", {"hr": 1})])
+    >>> now = profile_organisations([Answer("a", "ceo", {"hr": 4}), Answer("b", "ceo", {"hr": 2}),
+    ...                              Answer("d", "ceo", {"hr": 1})])
+    >>> compare_gaps(then, now, ["hr"])["hr"]
+    GapChange(slug='hr', organisations=2, then=2, now=1)
+    """
+    both = answered_both(earlier, later)
+    changes = {}
+    for slug in areas:
+        rated = [key for key in both if slug in earlier[key].areas and slug in later[key].areas]
+        changes[slug] = GapChange(
+            slug,
+            len(rated),
+            sum(earlier[key].areas[slug].is_gap for key in rated),
+            sum(later[key].areas[slug].is_gap for key in rated),
+        )
+    return changes

@@ -19,6 +19,7 @@ from swim.diagnostic.models import (
     Response,
     Round,
 )
+from swim.diagnostic.results import HEATMAP_SORTS
 from swim.directory.models import Organisation
 
 
@@ -191,15 +192,51 @@ class InvitationForm(forms.Form):
 
 
 class AreaFilterForm(forms.Form):
-    """Which round and local authority the area page shows."""
+    """What the area page shows: a round and local authority, an earlier round to compare
+    with, and which heatmap rows in what order (the page number is read apart)."""
 
     round = forms.ModelChoiceField(
         label="Round", queryset=Round.objects.all(), required=False, empty_label=None
     )
     local_authority = forms.ChoiceField(label="Local authority", required=False)
+    compare = forms.ModelChoiceField(
+        label="Compare with",
+        queryset=Round.objects.all(),
+        required=False,
+        empty_label="No comparison",
+        help_text="Another round: gaps then and now of the organisations that answered both.",
+        error_messages={"invalid_choice": "Choose one of the listed rounds to compare with."},
+    )
+    gap = forms.ChoiceField(label="Only organisations with a gap in", required=False)
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=HEATMAP_SORTS)
 
-    def __init__(self, *args: Any, authorities: list[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        authorities: list[str],
+        areas: list[CapacityArea] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["local_authority"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "All local authorities"), *[(a, a) for a in authorities]]
+        gap = self.fields["gap"]
+        assert isinstance(gap, forms.ChoiceField)
+        gap.choices = [("", "Any area (every organisation)")]
+        gap.choices += [(area.slug, area.name) for area in areas or []]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        compare = cleaned.get("compare")
+        if compare is not None and compare == (cleaned.get("round") or Round.objects.first()):
+            self.add_error("compare", "Choose a round other than the one shown.")
+        return cleaned
+
+    def chosen(self) -> dict[str, Any]:
+        """The valid choices: a wrong value in one field (reported next to it) leaves the
+        others in force; nothing when no choice was made."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return dict(self.cleaned_data)

@@ -125,13 +125,18 @@ def hash_token(token: str) -> str:
 
 
 class Invitation(models.Model):
-    """A personal link inviting someone without an account to answer for an organisation."""
+    """A personal link inviting someone without an account to answer for an organisation.
+
+    A facilitator can withdraw (revoke) the link until the answers are submitted, or send it
+    again: a new token and expiry, the same invitation and so the same draft response.
+    """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Not opened yet"
-        OPENED = "opened", "Opened, not submitted"
-        USED = "used", "Answered"
+        PENDING = "pending", "Sent"
+        OPENED = "opened", "Opened (draft saved)"
+        USED = "used", "Submitted"
         EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Withdrawn"
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="invitations")
     organisation = models.ForeignKey(
@@ -148,12 +153,26 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     opened_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
+    resent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the link was last sent again (a new token)."
+    )
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a facilitator withdrew the link."
+    )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.email} for {self.organisation}"
+
+    @property
+    def person(self) -> str:
+        """Who the link is for, as a facilitator reads it: the name, else the email."""
+        return self.name or self.email
 
     @staticmethod
     def new_token() -> str:
@@ -171,6 +190,8 @@ class Invitation(models.Model):
     def state(self) -> str:
         if self.used_at:
             return self.State.USED
+        if self.revoked_at:
+            return self.State.REVOKED
         if self.is_expired():
             return self.State.EXPIRED
         return self.State.OPENED if self.opened_at else self.State.PENDING
@@ -178,13 +199,40 @@ class Invitation(models.Model):
     def get_state_display(self) -> str:
         return self.State(self.state).label
 
+    def state_date(self) -> Any:
+        """When the invitation came into its current state (expired: when it expired)."""
+        return {
+            self.State.USED: self.used_at,
+            self.State.REVOKED: self.revoked_at,
+            self.State.EXPIRED: self.expires_at,
+            self.State.OPENED: self.opened_at,
+        }.get(self.State(self.state), self.resent_at or self.created_at)
+
+    @property
+    def can_revoke(self) -> bool:
+        """Whether the link can still be withdrawn: not submitted, not withdrawn already."""
+        return not self.used_at and not self.revoked_at
+
+    @property
+    def can_resend(self) -> bool:
+        """Whether the link can be sent again: until the answers are submitted."""
+        return not self.used_at
+
 
 class Response(models.Model):
-    """One respondent's answers for an organisation in a round (a draft until submitted)."""
+    """One respondent's answers for an organisation in a round (a draft until submitted).
+
+    Answers given on a paper form and imported from CSV have ``source`` paper, no
+    respondent account and, usually, the ``respondent_name`` written on the form.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
+
+    class Source(models.TextChoices):
+        ONLINE = "online", "Online"
+        PAPER = "paper", "On paper"
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="responses")
     organisation = models.ForeignKey(
@@ -198,6 +246,10 @@ class Response(models.Model):
         on_delete=models.SET_NULL,
         related_name="diagnostic_responses",
     )
+    respondent_name = models.CharField(
+        max_length=200, blank=True, help_text="The name on a paper form (online answers: blank)."
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.ONLINE)
     invitation = models.OneToOneField(
         Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="response"
     )
@@ -221,6 +273,9 @@ class Response(models.Model):
                 condition=Q(status__in=["draft", "submitted"]), name="diagnostic_response_status"
             ),
             models.CheckConstraint(
+                condition=Q(source__in=["online", "paper"]), name="diagnostic_response_source"
+            ),
+            models.CheckConstraint(
                 condition=Q(status="draft") | Q(submitted_at__isnull=False),
                 name="diagnostic_response_submitted_at",
             ),
@@ -242,6 +297,19 @@ class Response(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.status == self.Status.SUBMITTED
+
+    @property
+    def is_paper(self) -> bool:
+        """Answered on a paper form and imported from CSV."""
+        return self.source == self.Source.PAPER
+
+    def name_of_respondent(self) -> str:
+        """The respondent's name: from the paper form, the invitation or the account."""
+        if self.respondent_name:
+            return self.respondent_name
+        if self.invitation_id and self.invitation:
+            return self.invitation.name
+        return self.respondent.get_full_name() if self.respondent else ""
 
 
 class Rating(models.Model):

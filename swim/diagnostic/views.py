@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,9 +17,9 @@ from django.views.decorators.http import require_POST
 from swim.accounts.permissions import may, require, visible_diagnostic_responses
 from swim.diagnostic.actions import (
     AlreadySubmitted,
+    InvitationWithdrawn,
     active_questions,
     do_create_round,
-    do_invite,
     do_open_invitation,
     do_save_response,
     do_start_response,
@@ -26,13 +27,21 @@ from swim.diagnostic.actions import (
 )
 from swim.diagnostic.forms import (
     AreaFilterForm,
-    InvitationForm,
     ResponseForm,
     RoundForm,
     initial_from,
 )
-from swim.diagnostic.models import Response, Round
-from swim.diagnostic.results import HEAT_LEGEND, MIN_ORGANISATIONS, area_results, write_area_csv
+from swim.diagnostic.models import CapacityArea, Response, Round
+from swim.diagnostic.results import (
+    HEAT_LEGEND,
+    HEATMAP_PAGE_SIZE,
+    MIN_ORGANISATIONS,
+    area_comparison,
+    area_results,
+    organisation_comparison,
+    write_area_csv,
+)
+from swim.diagnostic.views_invitations import withdrawn_page
 from swim.directory.models import Organisation
 from swim.http import AuthedRequest
 
@@ -95,6 +104,10 @@ def _answer(
         )
     except AlreadySubmitted:
         return render(request, "diagnostic/link_problem.html", {"problem": "used"}, status=409)
+    except InvitationWithdrawn:
+        assert response.invitation is not None
+        response.invitation.refresh_from_db()  # withdrawn meanwhile: by whom
+        return withdrawn_page(request, response.invitation)
     if submit:
         return on_submit(saved)
     messages.success(request, "Your answers are saved. Come back to this page to carry on.")
@@ -133,12 +146,16 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         if found is None
         else "used"
         if found.used_at
+        else "revoked"
+        if found.revoked_at
         else "expired"
         if found.is_expired()
         else "closed"
         if not found.round.is_open()
         else ""
     )
+    if found is not None and problem == "revoked":
+        return withdrawn_page(request, found)
     if found is None or problem:
         status = 404 if problem == "invalid" else 410
         return render(request, "diagnostic/link_problem.html", {"problem": problem}, status=status)
@@ -150,76 +167,92 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     return _answer(request, response, done)
 
 
-def invite(request: AuthedRequest, round_pk: int) -> HttpResponse:
-    """A facilitator emails personal answering links for a round."""
-    require(request.user, "diagnostic.manage_rounds")
-    diagnostic_round = get_object_or_404(Round, pk=round_pk)
-    form = InvitationForm(request.POST or None, initial={"organisation": request.GET.get("org")})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        do_invite(
-            diagnostic_round,
-            data["organisation"],
-            email=data["email"],
-            name=data["name"],
-            role=data["role"],
-            by=request.user,
-            link_for=lambda t: request.build_absolute_uri(
-                reverse("diagnostic-invitation", args=[t])
-            ),
-        )
-        messages.success(request, f"An invitation was emailed to {data['email']}.")
-        return redirect("diagnostic-invite", diagnostic_round.pk)
-    invitations = diagnostic_round.invitations.select_related("organisation")[:200]
-    context = {"round": diagnostic_round, "form": form, "invitations": invitations}
-    return render(request, "diagnostic/invite.html", context, status=400 if form.errors else 200)
-
-
 def area(request: AuthedRequest) -> HttpResponse:
-    """The area's needs: heatmap, most common gaps and offers (funders: the gaps only)."""
+    """The area's needs: heatmap, most common gaps and offers (funders: the gaps only),
+    optionally against an earlier round."""
     require(request.user, "diagnostic.view_area_gaps")
     full = may(request.user, "diagnostic.view_area")
-    form, diagnostic_round, responses = _area_responses(request, full=full)
-    results = area_results(responses, active_questions()[0])
-    enough = full or len(results.profiles) >= MIN_ORGANISATIONS
-    context: dict[str, Any] = {"form": form, "round": diagnostic_round, "results": results}
-    context["full"] = full
-    context |= {"enough": enough, "minimum": MIN_ORGANISATIONS, "legend": HEAT_LEGEND}
+    areas = active_questions()[0]
+    form, diagnostic_round, responses = _area_responses(request, full=full, areas=areas)
+    chosen = form.chosen()
+    results = area_results(responses, areas)
+    comparison = None
+    if chosen.get("compare") and diagnostic_round:
+        earlier = _scoped_responses(request, full=full, round=chosen["compare"], chosen=chosen)
+        comparison = area_comparison(earlier, results, chosen["compare"])
+    # Funders see the comparison (and each area's counts) only once enough organisations
+    # answered both rounds.
+    compare_minimum = 1 if full else MIN_ORGANISATIONS
+    compared = comparison is not None and comparison.organisations >= compare_minimum
+    keys = results.heatmap_keys(gap=chosen.get("gap") or "", sort=chosen.get("sort") or "")
+    page = Paginator(keys, HEATMAP_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "chosen": chosen,
+        "round": diagnostic_round,
+        "results": results,
+        "full": full,
+        "enough": full or len(results.profiles) >= MIN_ORGANISATIONS,
+        "comparison": comparison,
+        "compared": compared,
+        "compare_minimum": compare_minimum,
+        "gap_rows": results.gap_rows_compared(
+            comparison.changes if comparison and compared else None
+        ),
+        "page": page,
+        "heatmap": results.heatmap(page.object_list),
+        "gap_area": results.by_slug.get(chosen.get("gap") or ""),
+        "minimum": MIN_ORGANISATIONS,
+        "legend": HEAT_LEGEND,
+    }
     return render(request, "diagnostic/area.html", context)
 
 
 def area_export(request: AuthedRequest) -> HttpResponse:
-    """The area page's organisations as CSV, one row each (facilitators: it names them)."""
+    """The area page's organisations as CSV, one row each, in the heatmap's filter and order
+    (facilitators only: it names them)."""
     require(request.user, "diagnostic.view_area")
-    _, diagnostic_round, responses = _area_responses(request, full=True)
-    results = area_results(responses, active_questions()[0])
+    areas = active_questions()[0]
+    form, diagnostic_round, responses = _area_responses(request, full=True, areas=areas)
+    chosen = form.chosen()
+    results = area_results(responses, areas)
+    keys = results.heatmap_keys(gap=chosen.get("gap") or "", sort=chosen.get("sort") or "")
     name = slugify(diagnostic_round.name) if diagnostic_round else "no-round"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="diagnostic-{name}.csv"'
-    write_area_csv(response, results)
+    write_area_csv(response, results, keys)
     return response
 
 
 def _area_responses(
-    request: AuthedRequest, *, full: bool
+    request: AuthedRequest, *, full: bool, areas: list[CapacityArea] | None = None
 ) -> tuple[AreaFilterForm, Round | None, QuerySet[Response]]:
     """The filter form, the chosen round and its responses the user may aggregate."""
     authorities = sorted(
         set(Response.objects.values_list("organisation__local_authority", flat=True)) - {""}
     )
-    form = AreaFilterForm(request.GET or None, authorities=authorities)
-    chosen = form.cleaned_data if form.is_valid() else {}
+    form = AreaFilterForm(request.GET or None, authorities=authorities, areas=areas)
+    chosen = form.chosen()
     diagnostic_round = chosen.get("round") or Round.objects.first()
-    # Funders get aggregates only: computed over every response, shown without names.
-    scope = visible_diagnostic_responses(request.user) if full else Response.objects.all()
-    responses = scope.filter(round=diagnostic_round)
-    if chosen.get("local_authority"):
-        responses = responses.filter(organisation__local_authority=chosen["local_authority"])
+    responses = _scoped_responses(request, full=full, round=diagnostic_round, chosen=chosen)
     return form, diagnostic_round, responses
 
 
+def _scoped_responses(
+    request: AuthedRequest, *, full: bool, round: Round | None, chosen: dict[str, Any]
+) -> QuerySet[Response]:
+    """The responses of ``round`` the user may aggregate, in the chosen local authority."""
+    # Funders get aggregates only: computed over every response, shown without names.
+    scope = visible_diagnostic_responses(request.user) if full else Response.objects.all()
+    responses = scope.filter(round=round)
+    if chosen.get("local_authority"):
+        responses = responses.filter(organisation__local_authority=chosen["local_authority"])
+    return responses
+
+
 def results(request: AuthedRequest, org_id: str) -> HttpResponse:
-    """An organisation's profile against the area's median, and where respondents differ."""
+    """An organisation's profile against the area's median, where respondents differ, and
+    the change since an earlier round it answered."""
     organisation = get_object_or_404(Organisation, org_id=org_id)
     require(request.user, "diagnostic.view_results", organisation)
     own = visible_diagnostic_responses(request.user).filter(organisation=organisation)
@@ -229,16 +262,23 @@ def results(request: AuthedRequest, org_id: str) -> HttpResponse:
     mine = area_results(own.filter(round=diagnostic_round), areas)
     everyone = area_results(Response.objects.filter(round=diagnostic_round), areas)
     rows = mine.profile_rows(str(organisation.pk), everyone.medians)
+    profile = mine.profiles.get(str(organisation.pk))
     context = {
         "organisation": organisation,
         "round": diagnostic_round,
         "rounds": rounds,
-        "profile": mine.profiles.get(str(organisation.pk)),
+        "profile": profile,
         "rows": rows,
         "gaps": [row.area.name for row in rows if row.item and row.item.is_gap],
         "offers": [row.area.name for row in rows if row.item and row.item.is_offered],
         "compared": len(everyone.profiles) >= MIN_ORGANISATIONS,
-        "respondents": own.filter(round=diagnostic_round).select_related("invitation"),
+        "respondents": own.filter(round=diagnostic_round).select_related(
+            "invitation", "respondent"
+        ),
         "can_invite": may(request.user, "diagnostic.manage_rounds"),
+        "comparison": diagnostic_round
+        and organisation_comparison(
+            own, organisation, profile, diagnostic_round, areas, request.GET.get("compare")
+        ),
     }
     return render(request, "diagnostic/results.html", context)

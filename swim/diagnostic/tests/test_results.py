@@ -12,6 +12,7 @@ from django.test import Client
 from swim.accounts.models import User
 from swim.diagnostic.models import Round
 from swim.diagnostic.tests.conftest import submit_response
+from swim.directory.models import Organisation
 from swim.testing import Personas, make_org
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,129 @@ def test_only_facilitators_download_the_area_csv(
     user = outsider if who == "outsider" else getattr(personas, who)
     client.force_login(user)
     assert client.get(f"/diagnostic/area/export.csv?round={answered.pk}").status_code == 403
+
+
+# --- The heatmap for 40 to 300 organisations: filter, sort, pages ---------------------------
+
+
+def heatmap_names(page: str) -> list[str]:
+    heatmap = page.split('id="heatmap"')[1].split('id="offers"')[0]
+    return re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', heatmap)
+
+
+@pytest.fixture
+def sixty(diagnostic_round: Round) -> Round:
+    """60 organisations: every third has an HR gap; "Org 07" and "Org 59" have three gaps."""
+    for n in range(60):
+        scores = {"hr": 2 if n % 3 == 0 else 4}
+        if n in (7, 59):
+            scores |= {"ict": 1, "finance": 1, "governance": 2}
+        org = make_org(name=f"Org {n:02d}", local_authority="Salford" if n < 50 else "Bury")
+        submit_response(diagnostic_round, org, "ceo", 3, scores, offers=("ict",) if n == 1 else ())
+    return diagnostic_round
+
+
+def test_the_heatmap_shows_fifty_organisations_a_page_with_links_that_keep_the_filters(
+    client: Client, personas: Personas, sixty: Round
+) -> None:
+    client.force_login(personas.facilitator)
+    first = text(client.get(f"/diagnostic/area/?round={sixty.pk}"))
+    assert heatmap_names(first) == [f"Org {n:02d}" for n in range(50)]
+    assert "Organisations 1 to 50 of 60" in first
+    assert "page 1 of 2</caption>" in first
+    assert "<strong>60</strong> organisations answered" in first  # the figures count all 60
+    assert f'href="?round={sixty.pk}&page=2#heatmap">Next page</a>' in first
+
+    query = f"round={sixty.pk}&local_authority=Salford&sort=most-gaps"
+    sorted_first = text(client.get(f"/diagnostic/area/?{query}"))
+    assert heatmap_names(sorted_first)[0] == "Org 07"  # 3 gaps, then 1 gap, then none
+    assert "Org 59" not in sorted_first  # Bury
+    nav = sorted_first.split('aria-label="Heatmap pages"', 1)
+    assert len(nav) == 1  # 50 organisations in Salford: one page, no page links
+
+    second = text(client.get(f"/diagnostic/area/?round={sixty.pk}&sort=most-gaps&page=2"))
+    without_gaps = [f"Org {n:02d}" for n in range(60) if n % 3 and n not in (7, 59)]
+    assert heatmap_names(second) == without_gaps[-10:]  # after 2 with three gaps, 20 with one
+    assert "Organisations 51 to 60 of 60" in second
+    assert f'href="?round={sixty.pk}&sort=most-gaps&page=1#heatmap">Previous page' in second
+    assert 'aria-current="page"' in second
+    assert 'name="sort" value="most-gaps"' in second  # kept by the round form
+    assert "Page 2" in text(client.get(f"/diagnostic/area/?round={sixty.pk}&page=99"))
+
+
+def test_the_heatmap_shows_only_organisations_with_a_gap_in_the_chosen_area(
+    client: Client, personas: Personas, sixty: Round
+) -> None:
+    client.force_login(personas.facilitator)
+    page = text(client.get(f"/diagnostic/area/?round={sixty.pk}&gap=hr&sort=fewest-gaps"))
+    names = heatmap_names(page)
+    assert names == [f"Org {n:02d}" for n in range(0, 60, 3)]  # 20, each with one gap
+    assert "Organisations 1 to 20 of 20 with a gap in HR (of 60 that answered)" in page
+    assert "only organisations with a gap in HR</caption>" in page
+    assert '<option value="hr" selected>HR</option>' in page
+    gaps = page.split('id="gaps"')[1].split('id="heatmap"')[0]
+    assert "33% (20 of 60)" in gaps  # the area's figures are not filtered
+    none = text(client.get(f"/diagnostic/area/?round={sixty.pk}&gap=safeguarding"))
+    assert "No organisation has a gap in Safeguarding." in none
+
+
+def test_a_wrong_heatmap_choice_is_named_and_the_rest_still_applies(
+    client: Client, personas: Personas, sixty: Round
+) -> None:
+    client.force_login(personas.facilitator)
+    response = client.get(f"/diagnostic/area/?round={sixty.pk}&gap=nonsense&sort=most-gaps")
+    page = text(response)
+    assert response.status_code == 200
+    assert 'id="id_gap_error">Select a valid choice. nonsense is not one of' in page
+    assert heatmap_names(page)[0] == "Org 07"
+
+
+def test_the_heatmap_rows_are_sorted_by_number_of_gaps(
+    client: Client, personas: Personas, sixty: Round
+) -> None:
+    client.force_login(personas.facilitator)
+    most = heatmap_names(text(client.get(f"/diagnostic/area/?round={sixty.pk}&sort=most-gaps")))
+    assert most[:3] == ["Org 07", "Org 59", "Org 00"]  # 3 gaps each, then 1, by name
+    fewest = text(client.get(f"/diagnostic/area/?round={sixty.pk}&sort=fewest-gaps&page=2"))
+    assert heatmap_names(fewest)[-2:] == ["Org 07", "Org 59"]
+
+
+def test_the_area_page_needs_the_same_few_queries_for_sixty_organisations(
+    client: Client, personas: Personas, sixty: Round, django_assert_max_num_queries: Any
+) -> None:
+    earlier = Round.objects.create(name="Pilot", opens_on=sixty.opens_on.replace(year=2020))
+    for org in Organisation.objects.filter(name__startswith="Org ")[:30]:
+        submit_response(earlier, org, "ceo", 1)
+    client.force_login(personas.facilitator)
+    client.get("/diagnostic/")  # the session and user are loaded once signed in
+    query = f"round={sixty.pk}&compare={earlier.pk}&gap=hr&sort=most-gaps&page=1"
+    with django_assert_max_num_queries(20):
+        response = client.get(f"/diagnostic/area/?{query}")
+    assert response.status_code == 200
+    assert "<strong>30</strong> organisations answered both" in text(response)
+
+
+def test_the_csv_follows_the_heatmap_filter_and_order_on_every_page(
+    client: Client, personas: Personas, sixty: Round
+) -> None:
+    client.force_login(personas.facilitator)
+    page = text(client.get(f"/diagnostic/area/?round={sixty.pk}&gap=hr&sort=most-gaps&page=2"))
+    link = re.search(r'<a href="(/diagnostic/area/export\.csv[^"]*)" download>', page)
+    assert link is not None
+    assert "page=" not in link.group(1)
+    response = client.get(html.unescape(link.group(1)))
+    names = [row["organisation"] for row in csv.DictReader(io.StringIO(response.content.decode()))]
+    assert names[0] == "Org 00"
+    assert len(names) == 20  # every page
+
+
+def test_the_csv_neutralises_text_a_spreadsheet_would_run_as_a_formula(
+    client: Client, personas: Personas, diagnostic_round: Round
+) -> None:
+    sneaky = make_org(name='=HYPERLINK("http://evil.example","Click")', org_id="GB-CHC-2000001")
+    submit_response(diagnostic_round, sneaky, "ceo", 3)
+    client.force_login(personas.facilitator)
+    response = client.get(f"/diagnostic/area/export.csv?round={diagnostic_round.pk}")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert rows[0]["organisation"] == '\'=HYPERLINK("http://evil.example","Click")'
+    assert rows[0]["hr_median"] == "3"
