@@ -6,14 +6,17 @@ Everything a comparison needs, on plain data:
   ``clusters_`` and ``labels_``): :class:`GeoClusters` (HDBSCAN on great-circle distance),
   :class:`TextClusters` (k-means on the text vectors), :class:`ClassificationClusters`
   (k-means on the IDF-weighted code vectors), :class:`TiesClusters` (Leiden on the ties
-  signal), :class:`RandomClusters` (random groups of given sizes), and
+  signal), :class:`NeedsClusters` (k-means on the diagnostic's gap profiles, only where
+  there is a diagnostic), :class:`RandomClusters` (random groups of given sizes), and
   :class:`EngineClusters` (the engine itself, :class:`~swim.engine.discover.Discovery`);
 * **metrics**: :func:`partition_scores` (NMI and ARI against planted truth),
   :func:`pair_coherence` (share of within-candidate pairs sharing a tag),
   :func:`network_lift` (how much more often members of the same network are put together
   than chance) and :func:`tie_recall` (share of hidden ties whose two ends share a
-  candidate), with :func:`hide_ties` to hide them;
-* :func:`make_planted_area`, a seeded generator of an area with planted clusters;
+  candidate), with :func:`hide_ties` to hide them, and :func:`shared_gap` (share of
+  within-candidate pairs that answered the diagnostic sharing a gap);
+* :func:`make_planted_area`, a seeded generator of an area with planted clusters, and
+  :func:`add_planted_diagnostic`, which gives the same area a made-up needs diagnostic;
 * :func:`evaluate`, which runs every method on one :class:`EvaluationSet` and returns one
   row per method.
 
@@ -39,6 +42,7 @@ import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -51,24 +55,30 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 # One igraph seeding (and its lock) for the whole engine: two would not exclude each other.
 from swim.engine.communities import EARTH_RADIUS_KM, _igraph_seeded, _to_igraph, pairwise_km
-from swim.engine.data import FloatArray, IntArray, Organisations
+from swim.engine.data import CAPACITY_AREAS, FloatArray, IntArray, Organisations
 from swim.engine.discover import Discovery
 from swim.engine.signals.classification import code_vectors
 from swim.engine.signals.combine import DEFAULT_WEIGHTS, SignalWeights
+from swim.engine.signals.needs import gap_profiles
 from swim.engine.signals.text import TfidfLsa
 from swim.engine.signals.ties import network_links, ties_similarity
 
 __all__ = [
+    "GAP_NEED",
+    "GAP_RATES",
     "MEASURES",
     "NO_SPAN_LIMIT",
     "ClassificationClusters",
     "EngineClusters",
     "EvaluationSet",
     "GeoClusters",
+    "NeedsClusters",
     "RandomClusters",
     "TextClusters",
     "TiesClusters",
+    "add_planted_diagnostic",
     "chance_coherence",
+    "chance_shared_gap",
     "clusters_to_labels",
     "evaluate",
     "hide_ties",
@@ -76,6 +86,7 @@ __all__ = [
     "network_lift",
     "pair_coherence",
     "partition_scores",
+    "shared_gap",
     "size_rule",
     "tie_recall",
 ]
@@ -83,6 +94,7 @@ __all__ = [
 
 Clusters = list[IntArray]
 Features = Callable[[IntArray], FloatArray]
+BoolArray = npt.NDArray[np.bool_]
 
 
 # --- Partitions and pairs ---------------------------------------------------------------
@@ -260,6 +272,66 @@ def tie_recall(clusters: Sequence[npt.ArrayLike], hidden: npt.ArrayLike, n: int)
         return math.nan
     pairs = np.unique(pairs, axis=0)
     return _count_common(pairs, _pairs(clusters), n) / len(pairs)
+
+
+#: The need of a capacity area that the diagnostic calls a gap: median score 2 or below.
+GAP_NEED = 0.75
+
+
+def _gap_matrix(needs: npt.ArrayLike, threshold: float) -> tuple[sparse.csr_matrix, BoolArray]:
+    """Gaps as a sparse 0/1 matrix, and who answered (a row not all NaN)."""
+    values = np.asarray(needs, dtype=np.float64)
+    answered = np.asarray(~np.isnan(values).all(axis=1), dtype=np.bool_)
+    return sparse.csr_matrix(
+        np.nan_to_num(values, nan=0.0) >= threshold, dtype=np.float64
+    ), answered
+
+
+def shared_gap(
+    clusters: Sequence[npt.ArrayLike], needs: npt.ArrayLike, threshold: float = GAP_NEED
+) -> float:
+    """Share of within-candidate pairs (both answered the diagnostic) that share a gap.
+
+    A gap is a need of at least ``threshold`` (default :data:`GAP_NEED`: median score 2
+    or below, the diagnostic's own "gap"). This is the precision of typing candidates as
+    resource clusters: a pair sharing a gap has a back-office problem to work on together.
+    Pairs with an organisation that did not answer (an all-NaN row) do not count; an
+    organisation that answered without any gap counts, as a pair sharing nothing. NaN
+    without such pairs.
+
+    Examples
+    --------
+    >>> nan = np.nan
+    >>> needs = [[1.0, 0.0], [0.75, 0.25], [0.0, 1.0], [0.0, 0.0], [nan, nan]]
+    >>> shared_gap([[0, 1, 2], [3, 4]], needs)  # 0-1 share HR; 0-2, 1-2 share nothing
+    0.3333333333333333
+    """
+    gaps, answered = _gap_matrix(needs, threshold)
+    pairs = _pairs(clusters)
+    pairs = pairs[answered[pairs[:, 0]] & answered[pairs[:, 1]]]
+    if not len(pairs):
+        return math.nan
+    common = np.asarray(gaps[pairs[:, 0]].multiply(gaps[pairs[:, 1]]).sum(axis=1)).ravel()
+    return float(np.mean(common > 0))
+
+
+def chance_shared_gap(needs: npt.ArrayLike, threshold: float = GAP_NEED) -> float:
+    """Share of all pairs of organisations that answered which share a gap (chance level).
+
+    Examples
+    --------
+    >>> chance_shared_gap([[1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]])
+    0.3333333333333333
+    """
+    gaps, answered = _gap_matrix(needs, threshold)
+    gaps = gaps[answered]
+    m = gaps.shape[0]
+    if m < 2:
+        return math.nan
+    common = sparse.csr_matrix(gaps @ gaps.T)
+    common.setdiag(0)
+    common.eliminate_zeros()
+    return float(common.nnz / (m * (m - 1)))
 
 
 def hide_ties(
@@ -569,6 +641,36 @@ class TiesClusters(_Baseline):
         return self
 
 
+class NeedsClusters(_Baseline):
+    """Diagnostic needs only: k-means on the gap profiles, then the size rule.
+
+    The organisations that answered the diagnostic with at least one need above 0 are
+    split into ``round(count / mean size)`` groups by k-means on their gap profiles scaled
+    to unit length (the needs signal compares profiles by cosine: their shape, not their
+    size), as :class:`ClassificationClusters` does with codes. Oversized groups are split on
+    the same vectors; a group of identical profiles is cut at random.
+
+    Examples
+    --------
+    >>> from swim.engine.tests.helpers import make_orgs
+    >>> needs = np.array([[1.0, 0.0]] * 8 + [[0.0, 0.75]] * 8 + [[np.nan, np.nan]])
+    >>> NeedsClusters().fit(make_orgs(17, needs=needs)).labels_.tolist()
+    [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, -1]
+    """
+
+    def fit(self, orgs: Organisations, text_vectors: Any = None) -> NeedsClusters:
+        gaps, _ = gap_profiles(orgs)
+        norms = np.linalg.norm(gaps, axis=1) if gaps.size else np.zeros(len(orgs))
+        rows = np.flatnonzero(norms > 0)
+        vectors = gaps / np.where(norms > 0, norms, 1.0)[:, None]
+        groups: list[IntArray] = []
+        if len(rows) >= self.min_size:
+            target = (self.min_size + self.max_size) / 2
+            groups = _kmeans_groups(vectors, rows, target, self.seed)
+        self._store(groups, lambda idx: vectors[idx], orgs)
+        return self
+
+
 class RandomClusters:
     """Random disjoint groups with given sizes: the chance level of every measure.
 
@@ -748,6 +850,123 @@ def make_planted_area(
     return orgs, truth.astype(np.int64)
 
 
+# --- A planted diagnostic ---------------------------------------------------------------
+
+#: How often an organisation reports a gap in each capacity area (median score 2 or below),
+#: HR and ICT the most common ("HR and ICT are by far the biggest problems").
+GAP_RATES: Mapping[str, float] = MappingProxyType(
+    {
+        "hr": 0.45,
+        "ict": 0.40,
+        "finance": 0.15,
+        "governance": 0.12,
+        "fundraising": 0.25,
+        "premises": 0.10,
+        "communications": 0.18,
+        "volunteering": 0.15,
+        "data_protection": 0.15,
+        "safeguarding": 0.06,
+        "legal": 0.08,
+        "impact_measurement": 0.20,
+    }
+)
+_GAP_MEDIANS = (np.array([1.0, 1.5, 2.0]), np.array([0.3, 0.15, 0.55]))
+_OTHER_MEDIANS = (
+    np.array([2.5, 3.0, 3.5, 4.0, 4.5, 5.0]),
+    np.array([0.1, 0.3, 0.1, 0.3, 0.05, 0.15]),
+)
+
+
+def add_planted_diagnostic(
+    orgs: Organisations,
+    truth: npt.ArrayLike,
+    answered: float = 0.6,
+    keep_gap: float = 0.75,
+    seed: int = 0,
+) -> Organisations:
+    """``orgs`` with a made-up needs diagnostic: planted clusters share one or two gaps.
+
+    A seeded share ``answered`` of all organisations (planted or not alike) answered.
+    Everyone's capacity areas are gaps at the rates of :data:`GAP_RATES` (HR and ICT in
+    about two of five organisations), the median score of a gap being 1 to 2 and of
+    any other area 2.5 to 5, and ``needs = (5 - median) / 4`` as the diagnostic gives it
+    (5% of areas unrated: NaN). Each planted cluster (``truth`` >= 0) also has one or two
+    **shared gaps**, drawn at the same rates (so mostly HR or ICT); each member that
+    answered has each of them only with probability ``keep_gap``. So a shared gap is
+    evidence, not an answer: most background organisations have a gap in HR or ICT too.
+    Offers: an answered organisation offers each area it is strong in (median 4 or more)
+    with probability 0.15, and in a third of the clusters one answering member with no gap
+    in the first shared area offers it. CEO hours: 85% of those who answered give some
+    (median about 4 a month, one in seven 0); they weigh readiness only.
+
+    Parameters
+    ----------
+    orgs : Organisations
+        From :func:`make_planted_area`; any ``needs``, ``offers`` or ``ceo_hours`` is replaced.
+    truth : int array
+        Planted cluster of each organisation, -1 for the background.
+    answered : float, default 0.6
+        Share of organisations that answered the diagnostic.
+    keep_gap : float, default 0.75
+        Chance that a member of a planted cluster has each of its shared gaps.
+    seed : int
+
+    Returns
+    -------
+    Organisations
+        ``orgs`` with ``needs``, ``offers`` and ``ceo_hours`` (NaN rows for those who did
+        not answer). Everything else is unchanged, so the same area can be evaluated with
+        and without its diagnostic.
+
+    Examples
+    --------
+    >>> orgs, truth = make_planted_area(n_clusters=3, n_background=20, seed=1)
+    >>> diagnosed = add_planted_diagnostic(orgs, truth, seed=1)
+    >>> diagnosed.needs.shape, diagnosed.texts == orgs.texts
+    ((43, 12), True)
+    >>> int((~np.isnan(diagnosed.needs).all(axis=1)).sum())  # answered
+    27
+    >>> planted = [np.flatnonzero(truth == k) for k in range(3)]
+    >>> round(shared_gap(planted, diagnosed.needs), 2), round(chance_shared_gap(diagnosed.needs), 2)
+    (0.78, 0.64)
+    """
+    labels = np.asarray(truth, dtype=np.int64)
+    n, areas = len(orgs), len(CAPACITY_AREAS)
+    if len(labels) != n:
+        raise ValueError(f"truth needs {n} labels (one per organisation), got {len(labels)}")
+    if not (0 <= answered <= 1 and 0 <= keep_gap <= 1):
+        raise ValueError("answered and keep_gap must be shares between 0 and 1")
+    rng = np.random.default_rng(seed)
+    rates = np.array([GAP_RATES[a] for a in CAPACITY_AREAS])
+    has = rng.random(n) < answered
+    gap = rng.random((n, areas)) < rates
+    first_shared = []
+    for k in range(int(labels.max(initial=-1)) + 1):
+        members = np.flatnonzero(labels == k)
+        shared = rng.choice(areas, size=1 + int(rng.random() < 0.4), replace=False,
+                            p=rates / rates.sum())  # fmt: skip
+        gap[np.ix_(members, shared)] = rng.random((len(members), len(shared))) < keep_gap
+        first_shared.append(int(shared[0]))
+    median = np.where(
+        gap,
+        rng.choice(_GAP_MEDIANS[0], size=(n, areas), p=_GAP_MEDIANS[1]),
+        rng.choice(_OTHER_MEDIANS[0], size=(n, areas), p=_OTHER_MEDIANS[1]),
+    )
+    offers = (median >= 4.0) & (rng.random((n, areas)) < 0.15)
+    for k, first in enumerate(first_shared):
+        able = np.flatnonzero((labels == k) & has & ~gap[:, first])
+        if rng.random() < 1 / 3 and len(able):
+            offers[int(rng.choice(able)), first] = True
+    needs = (5.0 - median) / 4.0
+    needs[rng.random((n, areas)) < 0.05] = np.nan
+    needs[~has] = np.nan
+    offers &= has[:, None] & ~np.isnan(needs)
+    hours = np.asarray(np.round(np.exp(rng.normal(np.log(4.0), 0.8, n))), dtype=np.float64)
+    hours[rng.random(n) < 1 / 7] = 0.0
+    hours[~has | (rng.random(n) >= 0.85)] = np.nan
+    return replace(orgs, needs=needs, offers=offers, ceo_hours=hours)
+
+
 # --- One evaluation ---------------------------------------------------------------------
 
 
@@ -759,7 +978,9 @@ class EvaluationSet:
     ----------
     name : str
     orgs : Organisations
-        What every method sees (ground truth already withheld).
+        What every method sees (ground truth already withheld). With a diagnostic
+        (``orgs.needs``) every row also gets the shared-gap measure (:func:`shared_gap`)
+        and the needs-only baseline runs.
     text_vectors : array, optional
         Text embeddings, for the engine and the text baseline (else TF-IDF + LSA).
     truth : int array, optional
@@ -793,7 +1014,9 @@ class EvaluationSet:
 NO_SPAN_LIMIT = 20_000.0
 
 #: The measures a row may carry, in table order.
-MEASURES: tuple[str, ...] = ("nmi", "ari", "coherence", "lift", "network_recall", "tie_recall")
+MEASURES: tuple[str, ...] = (
+    "nmi", "ari", "shared_gap", "coherence", "lift", "network_recall", "tie_recall",
+)  # fmt: skip
 
 
 def _measures(data: EvaluationSet, clusters: Sequence[npt.ArrayLike]) -> dict[str, float]:
@@ -801,6 +1024,8 @@ def _measures(data: EvaluationSet, clusters: Sequence[npt.ArrayLike]) -> dict[st
     out: dict[str, float] = {}
     if data.truth is not None:
         out["nmi"], out["ari"] = partition_scores(data.truth, clusters)
+    if data.orgs.needs is not None:
+        out["shared_gap"] = shared_gap(clusters, data.orgs.needs)
     if data.tags is not None:
         out["coherence"] = pair_coherence(clusters, data.tags)
     if data.networks is not None:
@@ -832,6 +1057,8 @@ def _has_data(method: str, orgs: Organisations, text_vectors: Any) -> bool:
         return any(any(c for c in codes) for codes in orgs.classifications)
     if method == "ties-only":
         return bool(orgs.ties.nnz) or any(any(names) for names in orgs.networks)
+    if method == "needs-only":
+        return bool(gap_profiles(orgs)[0].any())
     return True
 
 
@@ -917,6 +1144,8 @@ def _evaluate_once(
         "classification-only": ClassificationClusters(min_size, max_size, span, seed),
         "ties-only": TiesClusters(min_size, max_size, span, seed),
     }
+    if orgs.needs is not None:  # only where there is a diagnostic at all
+        baselines["needs-only"] = NeedsClusters(min_size, max_size, span, seed)
     for name, baseline in baselines.items():
         if not _has_data(name, orgs, vectors):
             rows.append({"dataset": data.name, "method": name, "skipped": "no data"})

@@ -76,7 +76,8 @@ def test_it_prints_one_table_of_every_method_on_every_data_set(data: Path, tmp_p
     header = text.splitlines()[0].split()
     assert header[:4] == ["data", "set", "method", "cands"]
     assert {"NMI", "ARI", "coherence", "lift", "recall"} <= set(header)
-    for name in ("planted", "UK-CAT sample", "NI networks", "NI held-out ties"):
+    for name in ("planted", "planted + diagnostic", "UK-CAT sample", "NI networks",
+                 "NI held-out ties"):  # fmt: skip
         methods = [line for line in text.splitlines() if line.startswith(name)]
         assert any("engine (default)" in line for line in methods), name
         assert any("random" in line for line in methods), name
@@ -105,6 +106,28 @@ def test_extra_weights_add_an_engine_row(tmp_path: Path) -> None:
     text = _run("--data", str(tmp_path), "--quick", "--embeddings", "off",
                 "--weights", "location=0.5,ties=0.5")  # fmt: skip
     assert "engine (location=0.5,ties=0.5)" in text
+
+
+def test_the_planted_diagnostic_runs_alone_with_a_blind_engine_and_the_needs_baseline(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "rows.json"
+    text = _run("--data", str(tmp_path / "nothing"), "--quick", "--embeddings", "off",
+                "--only", "planted + diagnostic", "--json", str(path))  # fmt: skip
+    rows = json.loads(path.read_text())["rows"]
+    assert {row["dataset"] for row in rows} == {"planted + diagnostic"}
+    methods = [row["method"] for row in rows]
+    assert methods[:2] == ["engine (default)", "engine (needs weight 0)"]
+    assert "needs-only" in methods
+    assert all(row["shared_gap"] is not None for row in rows)
+    assert "shared gap" in text.splitlines()[0]
+    assert "answered a made-up diagnostic" in text
+    assert "Skipped" not in text  # the real data sets were not asked for
+
+
+def test_unknown_data_set_in_only_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="Unknown data set 'plantd' in --only"):
+        _run("--data", str(tmp_path), "--quick", "--only", "plantd")
 
 
 def test_unknown_signal_in_weights_is_a_clear_error(tmp_path: Path) -> None:

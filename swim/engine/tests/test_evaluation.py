@@ -8,14 +8,20 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+from swim.engine.data import CAPACITY_AREAS
 from swim.engine.evaluation import (
+    GAP_NEED,
     MEASURES,
+    EngineClusters,
     EvaluationSet,
     GeoClusters,
+    NeedsClusters,
     RandomClusters,
     TextClusters,
     TiesClusters,
+    add_planted_diagnostic,
     chance_coherence,
+    chance_shared_gap,
     clusters_to_labels,
     evaluate,
     hide_ties,
@@ -23,9 +29,11 @@ from swim.engine.evaluation import (
     network_lift,
     pair_coherence,
     partition_scores,
+    shared_gap,
     size_rule,
     tie_recall,
 )
+from swim.engine.signals.combine import DEFAULT_WEIGHTS, SignalWeights
 from swim.engine.tests.helpers import make_orgs
 
 
@@ -207,3 +215,115 @@ def test_a_baseline_without_its_data_is_skipped() -> None:
     rows = evaluate(EvaluationSet("places only", orgs, tags=[["a"]] * 12), n_random=1)
     skipped = {row["method"] for row in rows if "skipped" in row}
     assert skipped == {"text-only", "classification-only", "ties-only"}
+
+
+# --- The planted diagnostic -------------------------------------------------------------
+
+
+def _answered(needs: np.ndarray) -> np.ndarray:
+    return np.asarray(~np.isnan(needs).all(axis=1), dtype=bool)
+
+
+def test_the_planted_diagnostic_is_seeded_and_changes_nothing_else() -> None:
+    orgs, truth = make_planted_area(n_clusters=8, n_background=50, seed=5)
+    first = add_planted_diagnostic(orgs, truth, seed=3)
+    again = add_planted_diagnostic(orgs, truth, seed=3)
+    other = add_planted_diagnostic(orgs, truth, seed=4)
+    assert first.needs is not None
+    assert other.needs is not None
+    for name in ("needs", "offers", "ceo_hours"):
+        assert np.array_equal(getattr(first, name), getattr(again, name), equal_nan=True), name
+    assert not np.array_equal(first.needs, other.needs, equal_nan=True)
+    assert first.texts == orgs.texts
+    assert first.classifications == orgs.classifications
+    assert (first.ties != orgs.ties).nnz == 0
+    assert orgs.needs is None  # the area itself is left as it was
+
+
+def test_only_those_who_answered_have_needs_offers_and_ceo_hours() -> None:
+    orgs, truth = make_planted_area(seed=1)
+    diagnosed = add_planted_diagnostic(orgs, truth, answered=0.6, seed=1)
+    assert diagnosed.needs is not None
+    assert diagnosed.offers is not None
+    assert diagnosed.ceo_hours is not None
+    answered = _answered(diagnosed.needs)
+    assert answered.mean() == pytest.approx(0.6, abs=0.04)
+    assert diagnosed.needs.shape == (len(orgs), len(CAPACITY_AREAS))
+    given = diagnosed.needs[answered]
+    assert np.nanmin(given) >= 0.0
+    assert np.nanmax(given) <= 1.0
+    assert not diagnosed.offers[~answered].any()
+    assert np.isnan(diagnosed.ceo_hours[~answered]).all()
+    assert (~np.isnan(diagnosed.ceo_hours[answered])).mean() > 0.7
+    offered = diagnosed.offers & (diagnosed.needs >= GAP_NEED)
+    assert not offered.any()  # nobody offers what it lacks
+
+
+def test_planted_members_share_gaps_more_often_than_the_background() -> None:
+    orgs, truth = make_planted_area(seed=2)
+    diagnosed = add_planted_diagnostic(orgs, truth, seed=2)
+    assert diagnosed.needs is not None
+    planted = _truth_clusters(truth)
+    within, chance = shared_gap(planted, diagnosed.needs), chance_shared_gap(diagnosed.needs)
+    assert within > chance + 0.15
+    assert within < 0.95  # a member keeps the shared gap only most of the time
+    # ... and shared gaps alone do not single the clusters out: HR and ICT are the commonest
+    # gaps of the background, and over a third of it has an HR gap.
+    background = _answered(diagnosed.needs) & (truth < 0)
+    rates = (np.nan_to_num(diagnosed.needs[background]) >= GAP_NEED).mean(axis=0)
+    top_two = {CAPACITY_AREAS[i] for i in np.argsort(-rates)[:2]}
+    assert top_two == {"hr", "ict"}
+    assert rates[CAPACITY_AREAS.index("hr")] > 0.35
+    assert chance > 0.3
+
+
+def test_shared_gap_counts_pairs_that_both_answered() -> None:
+    nan = np.nan
+    needs = np.array([
+        [1.0, 0.0], [0.75, 0.0], [0.5, 1.0],  # 0-1 share HR; 0.5 is no gap
+        [0.0, 0.0], [0.0, 1.0], [nan, nan],  # 3 answered with no gap; 5 did not answer
+    ])  # fmt: skip
+    # pairs of [0, 1, 2]: 0-1 yes, 0-2 no, 1-2 no; of [3, 4, 5]: 3-4 no (5 not counted)
+    assert shared_gap([[0, 1, 2], [3, 4, 5]], needs) == pytest.approx(1 / 4)
+    assert math.isnan(shared_gap([[0, 5]], needs))
+    # all 10 pairs among the five who answered: 0-1 and 2-4 share a gap
+    assert chance_shared_gap(needs) == pytest.approx(2 / 10)
+
+
+def test_the_needs_baseline_groups_identical_need_profiles() -> None:
+    profiles = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.75, 0.75]])
+    needs = np.vstack([np.repeat(profiles, 8, axis=0), np.zeros((3, 3)), np.full((3, 3), np.nan)])
+    labels = NeedsClusters().fit(make_orgs(30, needs=needs)).labels_
+    for block in range(3):
+        assert len(set(labels[block * 8 : block * 8 + 8].tolist())) == 1
+    assert len(set(labels[[0, 8, 16]].tolist())) == 3
+    assert (labels[24:] == -1).all()  # no gap, or no diagnostic: in no group
+
+
+def test_needs_weight_zero_is_the_engine_without_a_diagnostic() -> None:
+    orgs, truth = make_planted_area(n_clusters=10, n_background=150, seed=3)
+    diagnosed = add_planted_diagnostic(orgs, truth, seed=3)
+    blind = SignalWeights(**{**DEFAULT_WEIGHTS.as_dict(), "needs": 0.0})
+    with_blind = EngineClusters(blind, seed=3).fit(diagnosed).clusters_
+    without = EngineClusters(DEFAULT_WEIGHTS, seed=3).fit(orgs).clusters_
+    # the same candidates (ranked differently: readiness reads the diagnostic)
+    assert sorted(c.tolist() for c in with_blind) == sorted(c.tolist() for c in without)
+
+
+def test_evaluate_adds_the_needs_baseline_and_shared_gap_with_a_diagnostic() -> None:
+    orgs, truth = make_planted_area(n_clusters=10, n_background=150, seed=0)
+    diagnosed = add_planted_diagnostic(orgs, truth, seed=0)
+    rows = evaluate(EvaluationSet("planted + diagnostic", diagnosed, truth=truth), n_random=3)
+    by_method = {row["method"]: row for row in rows}
+    assert list(by_method) == [
+        "engine (default)", "geo-only", "text-only", "classification-only", "ties-only",
+        "needs-only", "random",
+    ]  # fmt: skip
+    assert all("shared_gap" in row for row in rows)
+    # Grouping alike gap profiles shares gaps far more often than chance, and finds no cluster.
+    needs_only, random_row = by_method["needs-only"], by_method["random"]
+    assert needs_only["shared_gap"] > random_row["shared_gap"] + 0.15
+    assert needs_only["ari"] < by_method["engine (default)"]["ari"] - 0.2
+    without = evaluate(EvaluationSet("planted", orgs, truth=truth), n_random=1)
+    assert not any("shared_gap" in row for row in without)
+    assert "needs-only" not in {row["method"] for row in without}

@@ -2,8 +2,9 @@
 
 Reads the public data sets straight from their files (no database): the UK-CAT hand-tagged
 sample for interest coherence, the Northern Ireland register with the federated-charities
-list for network recovery and held-out ties, plus a planted area with known clusters. What
-each measure means and the figures: ``docs/evaluation.md``.
+list for network recovery and held-out ties, plus a planted area with known clusters, and
+the same area with a made-up needs diagnostic (the diagnostic's effect). What each measure
+means and the figures: ``docs/evaluation.md``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import importlib.util
 import json
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,13 @@ from swim.engine.data import Organisations
 from swim.engine.evaluation import (
     NO_SPAN_LIMIT,
     EvaluationSet,
+    add_planted_diagnostic,
     chance_coherence,
+    chance_shared_gap,
     evaluate,
     hide_ties,
     make_planted_area,
+    shared_gap,
 )
 from swim.engine.signals.combine import DEFAULT_WEIGHTS, SIGNALS, SignalWeights
 
@@ -44,11 +48,16 @@ POSTCODES = "uk-postcodes"
 CCNI_FILE = "ccni_register_2020-06-30_excluding_west.csv"
 QUICK_SIZE = 200
 HIDDEN_SHARE = 0.3
+ANSWERED = 0.6  # share of the planted area that answered the made-up diagnostic
+PLANTED, DIAGNOSTIC = "planted", "planted + diagnostic"
+DATASETS = (PLANTED, DIAGNOSTIC, "UK-CAT sample", "NI networks", "NI held-out ties")
+WITHOUT_NEEDS = "engine (needs weight 0)"
 COLUMNS = (  # (key, heading, format)
     ("candidates", "cands", "{:.0f}"),
     ("coverage", "coverage", "{:.2f}"),
     ("nmi", "NMI", "{:.3f}"),
     ("ari", "ARI", "{:.3f}"),
+    ("shared_gap", "shared gap", "{:.3f}"),
     ("coherence", "coherence", "{:.3f}"),
     ("lift", "net lift", "{:.1f}"),
     ("network_recall", "net recall", "{:.3f}"),
@@ -59,7 +68,7 @@ COLUMNS = (  # (key, heading, format)
 class Command(BaseCommand):
     help = (
         "Evaluate cluster discovery against geo-only, text-only, classification-only, "
-        "ties-only and random baselines on planted and real data; print one table."
+        "ties-only, needs-only and random baselines on planted and real data; print one table."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -91,6 +100,13 @@ class Command(BaseCommand):
             metavar="location=0.3,text=0.2,...",
             help="An extra engine row with these signal weights (repeatable).",
         )
+        parser.add_argument(
+            "--only",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help=f"Evaluate only this data set (repeatable): one of {', '.join(DATASETS)}.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         folder = Path(options["data"] or settings.SHARED_DATA_DIR)
@@ -99,15 +115,21 @@ class Command(BaseCommand):
         engines = {"engine (default)": DEFAULT_WEIGHTS}
         for spec in options["weights"]:
             engines[f"engine ({spec})"] = _weights(spec)
-        encoder = self._encoder(options["embeddings"])
+        wanted = _wanted(options["only"])
+        # only UK-CAT has real texts to embed (the planted ones are word lists, NI has none)
+        encoder = self._encoder(options["embeddings"]) if wanted("UK-CAT sample") else None
         cache_path = Path(options["cache"] or settings.VAR_DIR / "evaluation" / "embeddings.npz")
         started = time.perf_counter()
         rows: list[dict[str, Any]] = []
         notes: list[str] = []
-        for data in self._datasets(folder, seed, quick, encoder, cache_path, notes):
+        for data in self._datasets(folder, seed, quick, encoder, cache_path, notes, wanted):
             self.stderr.write(f"Evaluating {data.name} ({len(data.orgs):,} organisations)…")
             rows += evaluate(
-                data, engines=engines, seed=seed, repeats=repeats, n_random=2 if quick else 5
+                data,
+                engines=_engines_for(data, engines),
+                seed=seed,
+                repeats=repeats,
+                n_random=2 if quick else 5,
             )
             notes += data.notes
         text_mode = (
@@ -151,42 +173,53 @@ class Command(BaseCommand):
         encoder: Any,
         cache_path: Path,
         notes: list[str],
+        wanted: Callable[[str], bool],
     ) -> Iterator[EvaluationSet]:
         if quick:
             orgs, truth = make_planted_area(n_clusters=6, n_background=100, seed=seed)
         else:
             orgs, truth = make_planted_area(seed=seed)
-        yield EvaluationSet("planted", orgs, truth=truth)
+        if wanted(PLANTED):
+            yield EvaluationSet(PLANTED, orgs, truth=truth)
+        if wanted(DIAGNOSTIC):
+            yield planted_diagnostic(orgs, truth, seed)
+        if not any(wanted(name) for name in DATASETS[2:]):
+            return
         geocoder = _Geocoder(folder / POSTCODES)
-        if (folder / UKCAT / "sample.csv").is_file():
+        sample = folder / UKCAT / "sample.csv"
+        if wanted("UK-CAT sample") and sample.is_file():
             size = QUICK_SIZE if quick else None
             data = load_ukcat(folder / UKCAT, geocoder, size, seed, units=not quick)
             if encoder is not None:
                 data.text_vectors = self._embed(encoder, data.orgs.texts, cache_path)
             yield data
-        else:
-            notes.append(f"Skipped UK-CAT coherence: {folder / UKCAT / 'sample.csv'} not found.")
+        elif wanted("UK-CAT sample"):
+            notes.append(f"Skipped UK-CAT coherence: {sample} not found.")
+        register = folder / CCNI / CCNI_FILE
         federations = folder / LOOKUPS / "federated-charities.csv"
-        if (folder / CCNI / CCNI_FILE).is_file() and federations.is_file():
-            ni = load_ccni(folder / CCNI / CCNI_FILE, federations, geocoder)
+        ni_sets = [name for name in ("NI networks", "NI held-out ties") if wanted(name)]
+        if ni_sets and register.is_file() and federations.is_file():
+            ni = load_ccni(register, federations, geocoder)
             if quick:
                 ni = _subset(ni, QUICK_SIZE, seed)
-            yield ni
-            with_networks = replace(ni.orgs, networks=ni.networks or [])
-            kept, hidden = hide_ties(with_networks, share=HIDDEN_SHARE, seed=seed)
-            yield EvaluationSet(
-                "NI held-out ties",
-                kept,
-                hidden_ties=hidden,
-                notes=[
-                    f"NI held-out ties: {len(hidden):,} of the network links hidden "
-                    f"({HIDDEN_SHARE:.0%}), the rest given as ties."
-                ],
-            )
-        else:
+            if wanted("NI networks"):
+                yield ni
+            if wanted("NI held-out ties"):
+                with_networks = replace(ni.orgs, networks=ni.networks or [])
+                kept, hidden = hide_ties(with_networks, share=HIDDEN_SHARE, seed=seed)
+                yield EvaluationSet(
+                    "NI held-out ties",
+                    kept,
+                    hidden_ties=hidden,
+                    notes=[
+                        f"NI held-out ties: {len(hidden):,} of the network links hidden "
+                        f"({HIDDEN_SHARE:.0%}), the rest given as ties."
+                    ],
+                )
+        elif ni_sets:
             notes.append(
-                f"Skipped NI network recovery and held-out ties: {folder / CCNI / CCNI_FILE} "
-                f"or {federations} not found."
+                f"Skipped NI network recovery and held-out ties: {register} or {federations} "
+                "not found."
             )
 
     def _embed(self, encoder: Any, texts: list[str], cache_path: Path) -> Any:
@@ -199,6 +232,47 @@ class Command(BaseCommand):
             cache.save(cache_path)
             self.stderr.write(f"Embedded {computed:,} texts (cached in {cache_path}).")
         return np.asarray(vectors, dtype=np.float64)
+
+
+def _wanted(only: list[str]) -> Callable[[str], bool]:
+    """Which data sets to run: all, or those named by ``--only`` (any letter case)."""
+    names = {name.casefold(): name for name in DATASETS}
+    for name in only:
+        if name.strip().casefold() not in names:
+            raise CommandError(
+                f"Unknown data set {name!r} in --only (one of {', '.join(DATASETS)})."
+            )
+    chosen = {names[name.strip().casefold()] for name in only}
+    return lambda name: not chosen or name in chosen
+
+
+def _engines_for(
+    data: EvaluationSet, engines: dict[str, SignalWeights]
+) -> dict[str, SignalWeights]:
+    """The engine rows; with a diagnostic, also the default engine blind to it (needs 0)."""
+    if data.orgs.needs is None:
+        return engines
+    first, *rest = engines.items()
+    return dict([first, (WITHOUT_NEEDS, replace(DEFAULT_WEIGHTS, needs=0.0)), *rest])
+
+
+def planted_diagnostic(orgs: Organisations, truth: np.ndarray, seed: int) -> EvaluationSet:
+    """The planted area with a made-up needs diagnostic (``add_planted_diagnostic``)."""
+    diagnosed = add_planted_diagnostic(orgs, truth, answered=ANSWERED, seed=seed)
+    assert diagnosed.needs is not None
+    answered = int((~np.isnan(diagnosed.needs).all(axis=1)).sum())
+    planted = [np.flatnonzero(truth == k) for k in range(int(truth.max(initial=-1)) + 1)]
+    return EvaluationSet(
+        DIAGNOSTIC,
+        diagnosed,
+        truth=truth,
+        notes=[
+            f"Planted + diagnostic: the planted area, {answered:,} of {len(truth):,} "
+            f"organisations answered a made-up diagnostic; pairs who answered share a gap "
+            f"{chance_shared_gap(diagnosed.needs):.1%} of the time at random, "
+            f"{shared_gap(planted, diagnosed.needs):.1%} within the planted clusters."
+        ],
+    )
 
 
 # --- Loading the public data sets (files only, no database) ------------------------------
