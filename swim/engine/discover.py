@@ -192,7 +192,12 @@ class Discovery:
 
         report(0, total, f"Linking {len(orgs):,} organisations by every signal")
         start = time.perf_counter()
-        model = SimilarityGraph(weights=self.weights, radius_km=self.radius_km, seed=self.seed)
+        model = SimilarityGraph(
+            weights=self.weights,
+            radius_km=self.radius_km,
+            reach_km=self.max_span_km,
+            seed=self.seed,
+        )
         model.fit(orgs, text_vectors=text_vectors)
         self.available_ = model.available_
         timings["graph"] = time.perf_counter() - start

@@ -461,29 +461,24 @@ def cosine_edges(
     return expand_profiles(inverse, neighbours, similarities, k=k, self_similarity=1.0, rng=rng)
 
 
-def pair_edges(vectors: Any, pairs: Any, *, min_similarity: float, normalise: bool = True) -> Edges:
-    """Edges for given pairs, valued by the cosine of their vectors (dot product if not
-    ``normalise``); pairs below ``min_similarity`` or involving a zero row are dropped.
-
-    ``pairs`` is a sparse n-by-n matrix whose stored entries are the pairs, in either
-    triangle (each unordered pair is scored once; the diagonal is ignored). Computed in
-    blocks of at most :data:`BLOCK_ELEMENTS` values, so the cost is linear in the number of
-    pairs.
-    """
-    stored = sparse.coo_matrix(pairs)
-    n = np.int64(stored.shape[0])
-    low = np.minimum(stored.row, stored.col).astype(np.int64)
-    high = np.maximum(stored.row, stored.col).astype(np.int64)
-    keys = np.unique((low * n + high)[low != high])
-    rows, cols = keys // n, keys % n
-    if len(rows) == 0:
-        return no_edges()
+def _as_unit(vectors: Any, normalise: bool) -> Any:
+    """Rows as float32 unit vectors (or as they are, if not ``normalise``)."""
     if normalise:
-        unit = unit_rows(vectors)
-    elif sparse.issparse(vectors):
-        unit = sparse.csr_matrix(vectors, dtype=np.float32)
-    else:
-        unit = np.asarray(vectors, dtype=np.float32)
+        return unit_rows(vectors)
+    if sparse.issparse(vectors):
+        return sparse.csr_matrix(vectors, dtype=np.float32)
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def _pair_products(unit: Any, rows: IntArray, cols: IntArray) -> FloatArray:
+    """Dot products of rows ``rows[i]`` and ``cols[i]``, computed in bounded blocks.
+
+    Sparse input narrow enough to be held densely (at most :data:`DENSE_MAX_ELEMENTS`
+    values, as for a register's few dozen codes) is densified first: a dense block of row
+    pairs is an order of magnitude faster than sparse row products.
+    """
+    if sparse.issparse(unit) and unit.shape[0] * unit.shape[1] <= DENSE_MAX_ELEMENTS:
+        unit = unit.toarray()
     values = np.empty(len(rows), dtype=np.float64)
     # Sparse rows hold a few values each; dense blocks hold at most BLOCK_ELEMENTS values.
     step = 1 << 18 if sparse.issparse(unit) else max(1, BLOCK_ELEMENTS // max(1, unit.shape[1]))
@@ -494,7 +489,51 @@ def pair_edges(vectors: Any, pairs: Any, *, min_similarity: float, normalise: bo
         else:
             products = np.einsum("ij,ij->i", unit[r], unit[c])
         values[start : start + step] = np.asarray(products, dtype=np.float64).ravel()
-    keep = (values >= min_similarity) & (values > 0)
+    return values
+
+
+def alike_edges(
+    vectors: Any, candidates: Any, *, k: int, min_similarity: float, normalise: bool = True
+) -> Edges:
+    """Directed edges from each row to its ``k`` most alike among its ``candidates``.
+
+    ``candidates`` is a sparse n-by-n matrix: the stored entries of row ``i`` *and* of
+    column ``i`` are the organisations ``i`` may link to (typically its nearest located
+    others), and their stored value breaks ties between equally alike candidates (larger
+    first: nearer). Alikeness is the cosine of the vectors (dot product if not
+    ``normalise``); candidates below ``min_similarity`` or with a zero row get no edge.
+
+    This is how a non-spatial signal finds *alike neighbours*: the organisations most like
+    ``i`` among those that could share a candidate cluster with it, whatever their rank
+    among the most alike organisations of the whole area.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import sparse
+    >>> vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
+    >>> near = sparse.csr_matrix(([0.9, 0.5, 0.7], ([0, 0, 0], [1, 2, 3])), shape=(4, 4))
+    >>> rows, cols, values = alike_edges(vectors, near, k=1, min_similarity=0.2)
+    >>> [(int(r), int(c), round(float(v), 2)) for r, c, v in zip(rows, cols, values)]
+    [(0, 1, 1.0), (1, 0, 1.0), (2, 0, 0.6)]
+    """
+    stored = sparse.coo_matrix(candidates)
+    rows = np.concatenate([stored.row, stored.col]).astype(np.int64)
+    cols = np.concatenate([stored.col, stored.row]).astype(np.int64)
+    nearness = np.concatenate([stored.data, stored.data]).astype(np.float64)
+    distinct = rows != cols
+    rows, cols, nearness = rows[distinct], cols[distinct], nearness[distinct]
+    if len(rows) == 0 or k <= 0:
+        return no_edges()
+    values = _pair_products(_as_unit(vectors, normalise), rows, cols)
+    # Most alike first within each row, then nearest; a pair given twice keeps one entry.
+    order = np.lexsort((cols, -nearness, -np.round(values, 6), rows))
+    rows, cols, values = rows[order], cols[order], values[order]
+    first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])]
+    rows, cols, values = rows[first], cols[first], values[first]
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+    keep = (rank < k) & (values >= min_similarity) & (values > 0)
     return Edges(rows[keep], cols[keep], np.minimum(values[keep], 1.0))
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import sparse
 
 from swim.engine.data import Organisations
-from swim.engine.signals._knn import Edges, cosine_edges, pair_edges, symmetric_matrix
+from swim.engine.signals._knn import Edges, alike_edges, cosine_edges, symmetric_matrix
 
 #: Codes are only ever "too common" when more organisations than this hold them, so that
 #: a handful of organisations sharing a code in a tiny area still count as similar.
@@ -105,11 +105,14 @@ def classification_similarity(
     blocked sparse product whose blocks are sized by the products they make.
 
     The ``k`` most alike organisations of a charity are usually anywhere in the area, and
-    the span limit of candidates then splits them apart. With ``local_pairs`` (typically the
-    location signal's links) every given pair is also scored by the same cosine, so *alike
-    neighbours* are linked even when neither is among the other's ``k`` most alike overall;
-    a pair found both ways keeps the larger value (they are the same cosine). Scoring the
-    given pairs costs one sparse row product per pair: about ``n * k`` for location links.
+    the span limit of candidates then splits them apart. With ``local_pairs`` (typically
+    each organisation's few hundred nearest within the largest span of a candidate) every
+    organisation is also linked to its ``k`` most alike among the pairs given, nearer first
+    among equals: its *alike neighbours*, the organisations of the same kind that could
+    share a candidate with it (the units of one federation, registered alike, a few
+    streets apart), even when none is among its ``k`` most alike of the whole area. A
+    pair found both ways keeps the larger value (they are the same cosine). Scoring the
+    given pairs costs one short dot product per pair.
 
     Parameters
     ----------
@@ -124,9 +127,10 @@ def classification_similarity(
     seed : int, default 0
         Seeds tie-breaking.
     local_pairs : scipy.sparse matrix, shape (n, n), optional
-        Pairs to score as well, whatever their rank: the stored entries (either triangle)
-        of this matrix, e.g. the location similarity. Pairs below ``min_similarity`` are
-        dropped as usual.
+        Candidate neighbours: the stored entries of row and column ``i`` are those ``i``
+        may also link to, keeping its ``k`` most alike (see
+        :func:`~swim.engine.signals._knn.alike_edges`); the stored values break ties,
+        larger first (nearer). Pairs below ``min_similarity`` are dropped as usual.
 
     Returns
     -------
@@ -159,6 +163,8 @@ def classification_similarity(
             raise ValueError(
                 f"local_pairs must be {len(orgs)} x {len(orgs)}, got {local_pairs.shape}"
             )
-        local = pair_edges(vectors, local_pairs, min_similarity=min_similarity, normalise=False)
+        local = alike_edges(
+            vectors, local_pairs, k=k, min_similarity=min_similarity, normalise=False
+        )
         edges = Edges(*(np.concatenate(parts) for parts in zip(edges, local, strict=True)))
     return symmetric_matrix(len(orgs), edges)

@@ -9,6 +9,7 @@ import numpy as np
 from scipy import sparse
 
 from swim.engine.data import Organisations
+from swim.engine.signals._knn import haversine_edges, symmetric_matrix
 from swim.engine.signals.classification import classification_similarity
 from swim.engine.signals.location import location_similarity
 from swim.engine.signals.needs import gap_profiles, needs_similarity
@@ -90,9 +91,10 @@ DEFAULT_WEIGHTS = SignalWeights()
 class SimilarityGraph:
     """The weighted sum of the signals: who is like whom, and why.
 
-    The classification signal also scores every pair the location signal links (see
-    ``local_pairs`` of :func:`~swim.engine.signals.classification.classification_similarity`),
-    so alike neighbours are linked, not only the most alike organisations anywhere.
+    The classification signal also links each organisation to its ``k`` most alike among
+    its ``reach_candidates`` nearest within ``reach_km`` (see ``local_pairs`` of
+    :func:`~swim.engine.signals.classification.classification_similarity`), so alike
+    neighbours are linked, not only the most alike organisations anywhere.
 
     Parameters
     ----------
@@ -102,6 +104,12 @@ class SimilarityGraph:
         Largest distance of a location link.
     k : int, default 15
         Neighbours kept per organisation by every signal.
+    reach_km : float, default 5.0
+        How far the classification signal looks for alike neighbours: the largest span of a
+        candidate (:class:`~swim.engine.discover.Discovery` passes its ``max_span_km``).
+    reach_candidates : int, default 300
+        Nearest organisations within ``reach_km`` among which those alike neighbours are
+        chosen.
     text_components : int, default 100
         Dimensions of the :class:`~swim.engine.signals.text.TfidfLsa` vectors used when
         :meth:`fit` is given no ``text_vectors``.
@@ -152,12 +160,16 @@ class SimilarityGraph:
         weights: SignalWeights = DEFAULT_WEIGHTS,
         radius_km: float = 3.0,
         k: int = 15,
+        reach_km: float = 5.0,
+        reach_candidates: int = 300,
         text_components: int = 100,
         seed: int = 0,
     ) -> None:
         self.weights = weights
         self.radius_km = radius_km
         self.k = k
+        self.reach_km = reach_km
+        self.reach_candidates = reach_candidates
         self.text_components = text_components
         self.seed = seed
 
@@ -190,7 +202,10 @@ class SimilarityGraph:
             )
         if "classification" in available:
             computed["classification"] = classification_similarity(
-                orgs, k=k, seed=seed, local_pairs=computed.get("location")
+                orgs,
+                k=k,
+                seed=seed,
+                local_pairs=self._reach(orgs) if "location" in available else None,
             )
         if "ties" in available:
             computed["ties"] = ties_similarity(orgs, k=k, seed=seed)
@@ -213,6 +228,18 @@ class SimilarityGraph:
         graph.sort_indices()
         self.graph_ = graph
         return self
+
+    def _reach(self, orgs: Organisations) -> Any:
+        """Each located organisation's nearest others within ``reach_km``, valued by nearness."""
+        edges = haversine_edges(
+            orgs.latitude,
+            orgs.longitude,
+            k=self.reach_candidates,
+            radius_km=self.reach_km,
+            scale_km=self.reach_km / 2,
+            seed=self.seed,
+        )
+        return symmetric_matrix(len(orgs), edges)
 
 
 def _available(orgs: Organisations) -> set[str]:

@@ -89,11 +89,16 @@ def test_weights_are_frozen_and_non_negative() -> None:
 
 def test_init_only_stores_parameters_and_fit_returns_self() -> None:
     weights = SignalWeights(needs=0.0)
-    model = SimilarityGraph(weights=weights, radius_km=2.0, k=4, text_components=10, seed=3)
+    model = SimilarityGraph(
+        weights=weights, radius_km=2.0, k=4, reach_km=4.0, reach_candidates=50,
+        text_components=10, seed=3,
+    )  # fmt: skip
     assert vars(model) == {
         "weights": weights,
         "radius_km": 2.0,
         "k": 4,
+        "reach_km": 4.0,
+        "reach_candidates": 50,
         "text_components": 10,
         "seed": 3,
     }
@@ -347,3 +352,32 @@ def test_every_signal_builds_for_20000_organisations_in_seconds() -> None:
         assert elapsed < 10, f"{name} took {elapsed:.1f} s"
         assert similarity.shape == (n, n)
         assert 0 < similarity.nnz <= 2 * 15 * n * 2, name  # about k links each, at most
+
+
+def test_alike_neighbours_within_reach_are_linked_past_closer_unrelated_ones() -> None:
+    """A twin 4 km away, behind 40 unrelated nearer neighbours, is linked when within reach.
+
+    Its 12 other twins 100 km away fill its k most alike of the whole area, so only the
+    search among its nearest within ``reach_km`` finds it.
+    """
+    from swim.engine.signals.classification import classification_similarity
+
+    seed = 2  # one whose ring of far twins does not link 0 and 41
+
+    lat = np.r_[53.48, 53.48 + np.arange(1, 41) * 0.0001, 53.48 + 4 / 111.195, np.full(12, 54.4)]
+    lon = np.r_[-2.24, np.full(40, -2.24), -2.24, -2.24 + np.arange(12) * 0.001]
+    n = len(lat)
+    codes = [["what:a", "who:b"]] + [[f"what:z{i % 10}"] for i in range(40)]
+    codes += [["what:a", "who:b"]] * 13
+    orgs = Organisations(
+        ids=[str(i) for i in range(n)], names=[str(i) for i in range(n)], latitude=lat,
+        longitude=lon, income=np.full(n, np.nan), texts=[""] * n, classifications=codes,
+    )  # fmt: skip
+    anywhere = classification_similarity(orgs, k=3, seed=seed)
+    assert anywhere[0, 41] == 0  # not among its 3 most alike of the whole area
+    within = SimilarityGraph(k=3, reach_km=5.0, seed=seed).fit(orgs).signals_["classification"]
+    short = SimilarityGraph(k=3, reach_km=3.5, seed=seed).fit(orgs).signals_["classification"]
+    assert within[0, 41] == pytest.approx(1.0)
+    assert short[0, 41] == 0
+    assert within[0, 1:41].nnz == 0  # unrelated neighbours stay unlinked
+    assert_similarity(within, n)
