@@ -493,48 +493,93 @@ def _pair_products(unit: Any, rows: IntArray, cols: IntArray) -> FloatArray:
 
 
 def alike_edges(
-    vectors: Any, candidates: Any, *, k: int, min_similarity: float, normalise: bool = True
+    vectors: Any,
+    latitude: FloatArray,
+    longitude: FloatArray,
+    *,
+    k: int,
+    candidates: int,
+    radius_km: float,
+    min_similarity: float,
+    normalise: bool = True,
 ) -> Edges:
-    """Directed edges from each row to its ``k`` most alike among its ``candidates``.
+    """Directed edges from each organisation to its ``k`` most alike *neighbours*.
 
-    ``candidates`` is a sparse n-by-n matrix: the stored entries of row ``i`` *and* of
-    column ``i`` are the organisations ``i`` may link to (typically its nearest located
-    others), and their stored value breaks ties between equally alike candidates (larger
-    first: nearer). Alikeness is the cosine of the vectors (dot product if not
-    ``normalise``); candidates below ``min_similarity`` or with a zero row get no edge.
+    The neighbours of an organisation are its ``candidates`` nearest others within
+    ``radius_km`` that have a non-zero vector; among them it keeps the ``k`` most alike
+    (cosine of the vectors, dot product if not ``normalise``), nearer first among equals,
+    and drops those below ``min_similarity``. Rows with a NaN coordinate or a zero vector
+    get no edges.
 
     This is how a non-spatial signal finds *alike neighbours*: the organisations most like
     ``i`` among those that could share a candidate cluster with it, whatever their rank
-    among the most alike organisations of the whole area.
+    among the most alike organisations of the whole area. The search runs in blocks of
+    organisations (a KD-tree on the unit sphere, then ``candidates`` short dot products
+    each), so memory stays bounded at 170,000 organisations.
 
     Examples
     --------
+    Two "a" organisations 2 km apart with a "b" between them: with ``k=1`` each "a" links
+    the other, past the nearer "b"; the "b" links the nearest "a" at cosine 0.6.
+
     >>> import numpy as np
-    >>> from scipy import sparse
-    >>> vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])
-    >>> near = sparse.csr_matrix(([0.9, 0.5, 0.7], ([0, 0, 0], [1, 2, 3])), shape=(4, 4))
-    >>> rows, cols, values = alike_edges(vectors, near, k=1, min_similarity=0.2)
+    >>> vectors = np.array([[1.0, 0.0], [0.6, 0.8], [1.0, 0.0], [0.0, 0.0]])
+    >>> lat = 53.48 + np.array([0.0, 0.8, 2.0, 0.5]) / 111.195
+    >>> lon = np.full(4, -2.24)
+    >>> rows, cols, values = alike_edges(
+    ...     vectors, lat, lon, k=1, candidates=10, radius_km=5.0, min_similarity=0.2
+    ... )
     >>> [(int(r), int(c), round(float(v), 2)) for r, c, v in zip(rows, cols, values)]
-    [(0, 1, 1.0), (1, 0, 1.0), (2, 0, 0.6)]
+    [(0, 2, 1.0), (1, 0, 0.6), (2, 0, 1.0)]
     """
-    stored = sparse.coo_matrix(candidates)
-    rows = np.concatenate([stored.row, stored.col]).astype(np.int64)
-    cols = np.concatenate([stored.col, stored.row]).astype(np.int64)
-    nearness = np.concatenate([stored.data, stored.data]).astype(np.float64)
-    distinct = rows != cols
-    rows, cols, nearness = rows[distinct], cols[distinct], nearness[distinct]
-    if len(rows) == 0 or k <= 0:
+    from scipy.spatial import KDTree
+
+    if radius_km <= 0:
+        raise ValueError(f"radius_km must be positive, got {radius_km}")
+    unit = _as_unit(vectors, normalise)
+    if sparse.issparse(unit) and unit.shape[0] * unit.shape[1] <= DENSE_MAX_ELEMENTS:
+        unit = unit.toarray()
+    if sparse.issparse(unit):
+        has_vector = np.diff(sparse.csr_matrix(unit).indptr) > 0
+    else:
+        has_vector = np.any(unit != 0, axis=1)
+    latitude = np.asarray(latitude, dtype=np.float64)
+    longitude = np.asarray(longitude, dtype=np.float64)
+    usable = np.flatnonzero(has_vector & np.isfinite(latitude) & np.isfinite(longitude))
+    if len(usable) < 2 or k <= 0 or candidates <= 0:
         return no_edges()
-    values = _pair_products(_as_unit(vectors, normalise), rows, cols)
-    # Most alike first within each row, then nearest; a pair given twice keeps one entry.
-    order = np.lexsort((cols, -nearness, -np.round(values, 6), rows))
-    rows, cols, values = rows[order], cols[order], values[order]
-    first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])]
-    rows, cols, values = rows[first], cols[first], values[first]
-    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-    rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
-    keep = (rank < k) & (values >= min_similarity) & (values > 0)
-    return Edges(rows[keep], cols[keep], np.minimum(values[keep], 1.0))
+    lat, lon = np.radians(latitude[usable]), np.radians(longitude[usable])
+    sphere = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+    chord_radius = 2 * np.sin(min(radius_km / EARTH_RADIUS_KM, np.pi) / 2)
+    tree = KDTree(sphere)
+    n_query = min(candidates + 1, len(usable))
+    keep_k = min(k, n_query - 1)
+    block = max(1, BLOCK_ELEMENTS // (n_query * (1 if sparse.issparse(unit) else unit.shape[1])))
+    parts: list[Edges] = []
+    for start in range(0, len(usable), block):
+        own = np.arange(start, min(start + block, len(usable)))
+        _, index = tree.query(
+            sphere[own], k=n_query, distance_upper_bound=chord_radius * (1 + 1e-9)
+        )
+        index = np.asarray(index).reshape(len(own), n_query)
+        valid = (index < len(usable)) & (index != own[:, None])
+        safe = np.where(valid, index, own[:, None])
+        rows, cols = usable[own], usable[safe]
+        if sparse.issparse(unit):
+            flat = unit[np.repeat(rows, n_query)].multiply(unit[cols.ravel()]).sum(axis=1)
+            values = np.asarray(flat, dtype=np.float64).reshape(len(own), n_query)
+        else:
+            values = np.einsum("id,ijd->ij", unit[rows], unit[cols]).astype(np.float64)
+        values = np.where(valid, values, -np.inf)
+        # The tree lists neighbours nearest first: a stable sort keeps them so among equals.
+        order = np.argsort(-np.round(values, 6), axis=1, kind="stable")[:, :keep_k]
+        best = np.take_along_axis(values, order, axis=1)
+        chosen = np.take_along_axis(cols, order, axis=1)
+        ok = (best >= min_similarity) & (best > 0)
+        parts.append(
+            Edges(np.repeat(rows, keep_k)[ok.ravel()], chosen[ok], np.minimum(best[ok], 1.0))
+        )
+    return Edges(*(np.concatenate(column) for column in zip(*parts, strict=True)))
 
 
 # --- k nearest neighbours on the sphere ------------------------------------------------

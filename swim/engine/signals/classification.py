@@ -89,7 +89,8 @@ def classification_similarity(
     min_similarity: float = 0.2,
     max_share: float = 0.3,
     seed: int = 0,
-    local_pairs: Any = None,
+    reach_km: float | None = None,
+    reach_candidates: int = 300,
 ) -> Any:
     """Similarity of organisations by the classification codes they share.
 
@@ -105,14 +106,14 @@ def classification_similarity(
     blocked sparse product whose blocks are sized by the products they make.
 
     The ``k`` most alike organisations of a charity are usually anywhere in the area, and
-    the span limit of candidates then splits them apart. With ``local_pairs`` (typically
-    each organisation's few hundred nearest within the largest span of a candidate) every
-    organisation is also linked to its ``k`` most alike among the pairs given, nearer first
-    among equals: its *alike neighbours*, the organisations of the same kind that could
-    share a candidate with it (the units of one federation, registered alike, a few
-    streets apart), even when none is among its ``k`` most alike of the whole area. A
-    pair found both ways keeps the larger value (they are the same cosine). Scoring the
-    given pairs costs one short dot product per pair.
+    the span limit of candidates then splits them apart. With ``reach_km`` (typically the
+    largest span of a candidate) every located organisation is also linked to its ``k``
+    most alike among its ``reach_candidates`` nearest within ``reach_km``, nearer first
+    among equals (:func:`~swim.engine.signals._knn.alike_edges`): its *alike neighbours*,
+    the organisations of the same kind that could share a candidate with it (the units of
+    one federation, registered alike, a few streets apart), even when none is among its
+    ``k`` most alike of the whole area. A pair found both ways keeps the larger value (they
+    are the same cosine).
 
     Parameters
     ----------
@@ -126,11 +127,11 @@ def classification_similarity(
         See :func:`code_vectors`.
     seed : int, default 0
         Seeds tie-breaking.
-    local_pairs : scipy.sparse matrix, shape (n, n), optional
-        Candidate neighbours: the stored entries of row and column ``i`` are those ``i``
-        may also link to, keeping its ``k`` most alike (see
-        :func:`~swim.engine.signals._knn.alike_edges`); the stored values break ties,
-        larger first (nearer). Pairs below ``min_similarity`` are dropped as usual.
+    reach_km : float, optional
+        How far alike neighbours are looked for; without it, only the area-wide links.
+    reach_candidates : int, default 300
+        Nearest organisations (with a kept code) within ``reach_km`` among which each
+        organisation's ``k`` alike neighbours are chosen.
 
     Returns
     -------
@@ -158,13 +159,16 @@ def classification_similarity(
     vectors = sparse.csr_matrix(vectors[:, linking])
     # The rows stay as code_vectors scaled them (with single-holder codes in the length).
     edges = cosine_edges(vectors, k=k, min_similarity=min_similarity, seed=seed, normalise=False)
-    if local_pairs is not None:
-        if local_pairs.shape != (len(orgs), len(orgs)):
-            raise ValueError(
-                f"local_pairs must be {len(orgs)} x {len(orgs)}, got {local_pairs.shape}"
-            )
+    if reach_km is not None:
         local = alike_edges(
-            vectors, local_pairs, k=k, min_similarity=min_similarity, normalise=False
+            vectors,
+            orgs.latitude,
+            orgs.longitude,
+            k=k,
+            candidates=reach_candidates,
+            radius_km=reach_km,
+            min_similarity=min_similarity,
+            normalise=False,
         )
         edges = Edges(*(np.concatenate(parts) for parts in zip(edges, local, strict=True)))
     return symmetric_matrix(len(orgs), edges)

@@ -9,7 +9,6 @@ import numpy as np
 from scipy import sparse
 
 from swim.engine.data import Organisations
-from swim.engine.signals._knn import haversine_edges, symmetric_matrix
 from swim.engine.signals.classification import classification_similarity
 from swim.engine.signals.location import location_similarity
 from swim.engine.signals.needs import gap_profiles, needs_similarity
@@ -92,7 +91,7 @@ class SimilarityGraph:
     """The weighted sum of the signals: who is like whom, and why.
 
     The classification signal also links each organisation to its ``k`` most alike among
-    its ``reach_candidates`` nearest within ``reach_km`` (see ``local_pairs`` of
+    its ``reach_candidates`` nearest within ``reach_km`` (see
     :func:`~swim.engine.signals.classification.classification_similarity`), so alike
     neighbours are linked, not only the most alike organisations anywhere.
 
@@ -205,7 +204,8 @@ class SimilarityGraph:
                 orgs,
                 k=k,
                 seed=seed,
-                local_pairs=self._reach(orgs) if "location" in available else None,
+                reach_km=self.reach_km,
+                reach_candidates=self.reach_candidates,
             )
         if "ties" in available:
             computed["ties"] = ties_similarity(orgs, k=k, seed=seed)
@@ -228,18 +228,6 @@ class SimilarityGraph:
         graph.sort_indices()
         self.graph_ = graph
         return self
-
-    def _reach(self, orgs: Organisations) -> Any:
-        """Each located organisation's nearest others within ``reach_km``, valued by nearness."""
-        edges = haversine_edges(
-            orgs.latitude,
-            orgs.longitude,
-            k=self.reach_candidates,
-            radius_km=self.reach_km,
-            scale_km=self.reach_km / 2,
-            seed=self.seed,
-        )
-        return symmetric_matrix(len(orgs), edges)
 
 
 def _available(orgs: Organisations) -> set[str]:

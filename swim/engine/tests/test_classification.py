@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import sparse
 
 from swim.engine.data import Organisations
 from swim.engine.signals import _knn
@@ -108,14 +107,17 @@ def test_wide_code_sets_found_through_a_reduction_are_measured_exactly(
     assert both.nnz / exact.nnz > 0.8
 
 
-def test_alike_neighbours_are_linked_through_local_pairs() -> None:
-    # 0 and 1 are neighbours sharing "a"; each has three exact twins far away, which fill
-    # its k = 2 most alike, so only the local pair links 0 and 1. Org 8 shares nothing.
+def test_alike_neighbours_within_reach_are_linked() -> None:
+    """0 and 1 are 2 km apart sharing "a"; each has three exact twins 50 km away, which fill
+    its k = 2 most alike of the area, so only the search within reach links 0 and 1. Org 8,
+    nearer, shares nothing."""
     classifications = [["a", "b"], ["a", "c"]] + [["a", "b"]] * 3 + [["a", "c"]] * 3 + [["d"]]
     orgs = make_orgs(classifications)
-    local = sparse.csr_matrix(([0.9, 0.5], ([0, 0], [1, 8])), shape=(9, 9))
+    orgs.latitude[:] = [53.48, 53.48 + 2 / 111.195] + [53.93] * 6 + [53.481]
+    orgs.longitude[:] = [-2.24, -2.24] + [-2.24 + 0.01 * i for i in range(6)] + [-2.24]
     alone = classification_similarity(orgs, k=2)
-    linked = classification_similarity(orgs, k=2, local_pairs=local)
+    linked = classification_similarity(orgs, k=2, reach_km=5.0)
+    short = classification_similarity(orgs, k=2, reach_km=1.5)
     # Of the 9 organisations with codes, "a" is held by 8 (kept: a small area) and weighs
     # 1 + ln(10 / 9); "b" and "c" by 4 each, weighing 1 + ln(10 / 5). The cosine of {a, b}
     # and {a, c} is wa**2 / (wa**2 + wb**2).
@@ -123,13 +125,15 @@ def test_alike_neighbours_are_linked_through_local_pairs() -> None:
     assert alone[0, 1] == 0
     assert linked[0, 1] == linked[1, 0] == pytest.approx(wa**2 / (wa**2 + wb**2))  # 0.299
     assert linked[0, 8] == 0
-    assert (linked - alone).nnz == 2  # the global links are unchanged
+    assert (short - alone).nnz == 0  # 2 km is beyond a 1.5 km reach
     assert_similarity(linked, 9)
 
 
-def test_local_pairs_must_match_the_organisations() -> None:
-    with pytest.raises(ValueError, match="local_pairs"):
-        classification_similarity(make_orgs([["a"], ["a"]]), local_pairs=sparse.eye(3))
+def test_it_rejects_a_reach_that_is_not_positive() -> None:
+    orgs = make_orgs([["a"], ["a"]])
+    orgs.latitude[:], orgs.longitude[:] = 53.48, -2.24
+    with pytest.raises(ValueError, match="radius_km"):
+        classification_similarity(orgs, reach_km=0)
 
 
 def test_it_rejects_a_share_outside_zero_to_one() -> None:
@@ -151,3 +155,21 @@ def test_it_is_a_valid_similarity_for_any_classifications(
     assert similarity[without].nnz == 0
     for i, j in zip(*similarity.nonzero(), strict=True):
         assert set(classifications[i]) & set(classifications[j]) - {""}
+
+
+def test_alike_neighbours_are_the_same_through_the_sparse_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(4)
+    classifications = [
+        [f"what:{rng.integers(6)}", f"who:{rng.integers(4)}", f"how:{rng.integers(3)}"]
+        for _ in range(300)
+    ]
+    orgs = make_orgs(classifications)
+    orgs.latitude[:] = 53.48 + rng.uniform(0, 0.1, 300)
+    orgs.longitude[:] = -2.24 + rng.uniform(0, 0.15, 300)
+    dense = classification_similarity(orgs, k=4, reach_km=3.0, reach_candidates=40)
+    monkeypatch.setattr(_knn, "DENSE_MAX_ELEMENTS", 10)  # force the sparse path
+    reduced = classification_similarity(orgs, k=4, reach_km=3.0, reach_candidates=40)
+    assert abs(dense - reduced).max() < 1e-6
+    assert dense.nnz > 300
