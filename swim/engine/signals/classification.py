@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from swim.engine.communities import haversine_km
 from swim.engine.data import Organisations
 from swim.engine.signals._knn import Edges, alike_edges, cosine_edges, symmetric_matrix
 
@@ -113,7 +114,8 @@ def classification_similarity(
     the organisations of the same kind that could share a candidate with it (the units of
     one federation, registered alike, a few streets apart), even when none is among its
     ``k`` most alike of the whole area. A pair found both ways keeps the larger value (they
-    are the same cosine).
+    are the same cosine). Area-wide links longer than ``reach_km`` are then dropped: no
+    candidate could hold both ends.
 
     Parameters
     ----------
@@ -128,7 +130,8 @@ def classification_similarity(
     seed : int, default 0
         Seeds tie-breaking.
     reach_km : float, optional
-        How far alike neighbours are looked for; without it, only the area-wide links.
+        How far alike neighbours are looked for, and the longest link kept; without it,
+        only the area-wide links, however long.
     reach_candidates : int, default 300
         Nearest organisations (with a kept code) within ``reach_km`` among which each
         organisation's ``k`` alike neighbours are chosen.
@@ -160,6 +163,7 @@ def classification_similarity(
     # The rows stay as code_vectors scaled them (with single-holder codes in the length).
     edges = cosine_edges(vectors, k=k, min_similarity=min_similarity, seed=seed, normalise=False)
     if reach_km is not None:
+        edges = _within(edges, orgs, reach_km)
         local = alike_edges(
             vectors,
             orgs.latitude,
@@ -172,3 +176,17 @@ def classification_similarity(
         )
         edges = Edges(*(np.concatenate(parts) for parts in zip(edges, local, strict=True)))
     return symmetric_matrix(len(orgs), edges)
+
+
+def _within(edges: Edges, orgs: Organisations, reach_km: float) -> Edges:
+    """The edges no longer than ``reach_km`` (or with an unlocated end, which may be near).
+
+    A link longer than the largest span of a candidate can never lie inside one: it only
+    pulls far-apart organisations into a community that the span limit then breaks up.
+    """
+    rows, cols, values = edges
+    distance = haversine_km(
+        orgs.latitude[rows], orgs.longitude[rows], orgs.latitude[cols], orgs.longitude[cols]
+    )
+    keep = ~(distance > reach_km)  # NaN (an unlocated end) is kept
+    return Edges(rows[keep], cols[keep], values[keep])

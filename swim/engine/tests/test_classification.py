@@ -110,7 +110,7 @@ def test_wide_code_sets_found_through_a_reduction_are_measured_exactly(
 def test_alike_neighbours_within_reach_are_linked() -> None:
     """0 and 1 are 2 km apart sharing "a"; each has three exact twins 50 km away, which fill
     its k = 2 most alike of the area, so only the search within reach links 0 and 1. Org 8,
-    nearer, shares nothing."""
+    nearer, shares nothing. Links longer than the reach are dropped."""
     classifications = [["a", "b"], ["a", "c"]] + [["a", "b"]] * 3 + [["a", "c"]] * 3 + [["d"]]
     orgs = make_orgs(classifications)
     orgs.latitude[:] = [53.48, 53.48 + 2 / 111.195] + [53.93] * 6 + [53.481]
@@ -125,7 +125,10 @@ def test_alike_neighbours_within_reach_are_linked() -> None:
     assert alone[0, 1] == 0
     assert linked[0, 1] == linked[1, 0] == pytest.approx(wa**2 / (wa**2 + wb**2))  # 0.299
     assert linked[0, 8] == 0
-    assert (short - alone).nnz == 0  # 2 km is beyond a 1.5 km reach
+    assert short[0, 1] == 0  # 2 km is beyond a 1.5 km reach
+    assert alone[0, 2:8].nnz > 0  # the far twins, linked area-wide…
+    assert short[0, 2:8].nnz == 0  # …are beyond reach: no candidate could hold both
+    assert (linked[2:8, 2:8] != alone[2:8, 2:8]).nnz == 0  # twins among themselves stay
     assert_similarity(linked, 9)
 
 
