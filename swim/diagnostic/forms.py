@@ -161,8 +161,8 @@ class RoundForm(forms.ModelForm[Round]):
         model = Round
         fields = ["name", "local_authority", "opens_on", "closes_on"]
         widgets = {
-            "opens_on": forms.DateInput(attrs={"type": "date"}),
-            "closes_on": forms.DateInput(attrs={"type": "date"}),
+            "opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
     def clean(self) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from swim.accounts.models import User
 from swim.diagnostic.models import Rating, ReadinessAnswer, Response, Round
@@ -139,3 +140,13 @@ def test_a_facilitator_creates_a_round_and_bad_dates_are_refused(
     assert Round.objects.get().created_by == personas.facilitator
     client.force_login(personas.member_a)
     assert client.post("/diagnostic/rounds/new/", bad | {"name": "Mine"}).status_code == 403
+
+
+def test_the_new_round_form_prefills_today_in_the_date_pickers_format(
+    client: Client, personas: Personas
+) -> None:
+    """A date input shows its value only in ISO form (YYYY-MM-DD), whatever the locale."""
+    client.force_login(personas.facilitator)
+    page = text(client.get("/diagnostic/"))
+    today = timezone.localdate().isoformat()
+    assert f'type="date" name="opens_on" value="{today}"' in page
