@@ -15,9 +15,11 @@ Each factor is in [0, 1], or ``None`` when the data cannot measure it:
 ========================  ======  ===========================================================
 factor                    weight  measure
 ========================  ======  ===========================================================
-``existing_ties``         0.25    share of member pairs already linked (a recorded tie or a
-                                  network in common); ``None`` when the area has no
-                                  relationship data at all
+``existing_ties``         0.25    mean over member pairs of their strongest link: a recorded
+                                  tie counts 1, a network in common
+                                  ``min(1, SMALL_NETWORK / size)`` (its members among the
+                                  organisations given; several in common do not add up);
+                                  ``None`` when the area has no relationship data at all
 ``leadership``            0.20    1 when a member has offered to lead; 0.5 when none has but
                                   one is plausible (ties inside, or a diagnostic showing
                                   capacity: mean gap below 0.5); 0 otherwise; ``None`` with no
@@ -34,6 +36,15 @@ factor                    weight  measure
                                   than two known incomes
 ========================  ======  ===========================================================
 
+A network in common is weaker evidence the larger it is: the eight members of a local
+forum meet each other, the hundred Brownie units of a borough in Girlguiding mostly do not.
+Up to ``SMALL_NETWORK`` (25) members — the size up to which the ties signal links every
+pair of fellow members (:func:`~swim.engine.signals.ties.network_links`) — a network counts
+as fully as a recorded tie; above it, ``SMALL_NETWORK / size`` is roughly the share of its
+fellow members a member can know (the ties signal links each to its nearest few), so a
+federation of 100 members in the area counts 0.25 a pair. Only the strongest link of a pair
+counts: a second federation in common does not make a working relationship.
+
 ``readiness = 100 * sum(weight * factor) / sum(weight)`` over the measurable factors (0
 when none is), and ``readiness_coverage`` is the share of the total weight that was
 measurable. The deck's first two factors — leadership, building on existing relationships —
@@ -44,6 +55,7 @@ commitment"; place and scale are enablers.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,12 +69,15 @@ from scipy import sparse
 
 from swim.engine.communities import haversine_km, pairwise_km, submatrix
 from swim.engine.data import CAPACITY_AREAS, FloatArray, Organisations
+from swim.engine.signals.ties import network_links
 
 __all__ = [
     "AREA_LABELS",
     "CEO_HOURS_TARGET",
     "READINESS_WEIGHTS",
+    "SMALL_NETWORK",
     "CandidateProfile",
+    "network_strength",
     "profile_cluster",
     "profile_clusters",
 ]
@@ -78,6 +93,9 @@ READINESS_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "scale_balance": 0.10,
     }
 )
+#: Networks of at most this many members in the area count as fully as a direct tie: the
+#: ties signal's ``max_clique``, up to which it links every pair of fellow members.
+SMALL_NETWORK: int = inspect.signature(network_links).parameters["max_clique"].default
 #: CEO hours a month that count as fully able to commit (two hours a week).
 CEO_HOURS_TARGET = 8.0
 #: A gap rated at least this high (0 = none, 1 = serious) counts as a gap.
@@ -212,6 +230,13 @@ def _network_phrase(name: str) -> str:
     return name if "network" in name.lower() else f"the {name} network"
 
 
+def _network_clause(m: int, network: tuple[str, int, int]) -> str:
+    """E.g. "all eight are already in the X network"; a large one's size follows it."""
+    name, count, size = network
+    clause = f"{_of(count, m)} are already in {_network_phrase(name)}"
+    return clause if size <= SMALL_NETWORK else f"{clause} ({size:,} members in the area)"
+
+
 def _sentence(clauses: Sequence[str]) -> str:
     text = "; ".join(c for c in clauses if c)
     return text[:1].upper() + text[1:] + "." if text else ""
@@ -225,10 +250,10 @@ class _Facts:
     """What the data says about the members, computed once."""
 
     m: int
-    linked: npt.NDArray[np.bool_]  # m x m: a tie or a network in common
-    tie_counts: npt.NDArray[np.int64]
+    link: FloatArray  # m x m: strongest link (a tie 1, a network in common by its size)
+    tie_counts: npt.NDArray[np.int64]  # members each is linked to by a tie or a network
     has_relationship_data: bool
-    network: tuple[str, int] | None  # most shared network and how many members are in it
+    network: tuple[str, int, int] | None  # strongest shared network, members in it, its size
     label: tuple[str, int] | None  # most shared classification label and its count
     member_labels: tuple[frozenset[str], ...]
     diagnosed: npt.NDArray[np.bool_]
@@ -241,9 +266,32 @@ class _Facts:
     span: float | None
 
 
-def _has_relationship_data(orgs: Organisations) -> bool:
+def network_strength(size: int) -> float:
+    """What a network in common is worth to a pair of members: ``min(1, SMALL_NETWORK / size)``.
+
+    ``size`` is the network's number of members among the organisations given (the area).
+
+    Examples
+    --------
+    >>> network_strength(8), network_strength(25), network_strength(100)
+    (1.0, 1.0, 0.25)
+    """
+    return min(1.0, SMALL_NETWORK / size) if size > 0 else 0.0
+
+
+def _network_names(names: Iterable[str]) -> frozenset[str]:
+    """An organisation's networks as the ties signal reads them (trimmed, blanks dropped)."""
+    return frozenset(name.strip() for name in names if name and name.strip())
+
+
+def _network_sizes(orgs: Organisations) -> Counter[str]:
+    """Each network's number of members among ``orgs``."""
+    return Counter(name for names in orgs.networks for name in _network_names(names))
+
+
+def _has_relationship_data(orgs: Organisations, sizes: Mapping[str, int]) -> bool:
     """Whether the area records any tie or network at all (else tie density is unknown)."""
-    return bool(orgs.ties.nnz) or any(orgs.networks)
+    return bool(orgs.ties.nnz) or bool(sizes)
 
 
 def _facts(
@@ -251,14 +299,19 @@ def _facts(
     orgs: Organisations,
     labels: Mapping[str, str],
     has_rel: bool,
+    network_sizes: Mapping[str, int],
 ) -> _Facts:
     m = len(idx)
     ties = submatrix(orgs.ties, idx) > 0
-    nets = [set(orgs.networks[i]) for i in idx]
-    shared_net = np.array([[bool(a & b) for b in nets] for a in nets])
-    linked = (ties | ties.T | shared_net) & ~np.eye(m, dtype=bool)
+    nets = [_network_names(orgs.networks[i]) for i in idx]
+    strength = {name: network_strength(network_sizes[name]) for s in nets for name in s}
+    shared = np.array(
+        [[max((strength[n] for n in a & b), default=0.0) for b in nets] for a in nets]
+    )
+    link = np.where(ties | ties.T, 1.0, shared)
+    np.fill_diagonal(link, 0.0)
     net_counts = Counter(name for s in nets for name in s)
-    network = _most_common(net_counts)
+    network = _strongest_network(net_counts, strength, network_sizes)
     member_labels = tuple(
         frozenset(labels.get(code, code) for code in orgs.classifications[i]) for i in idx
     )
@@ -279,9 +332,26 @@ def _facts(
         centre = lat[located].mean(), lon[located].mean()
         centre_km[located] = haversine_km(lat[located], lon[located], *centre)
     return _Facts(
-        m, linked, linked.sum(axis=1).astype(np.int64), has_rel, network, label,
+        m, link, (link > 0).sum(axis=1).astype(np.int64), has_rel, network, label,
         member_labels, diagnosed, gaps, area, area_count, top_count, located, centre_km, span,
     )  # fmt: skip
+
+
+def _strongest_network(
+    counts: Counter[str], strength: Mapping[str, float], sizes: Mapping[str, int]
+) -> tuple[str, int, int] | None:
+    """The network shared by at least two members that adds most to ``existing_ties``.
+
+    That is the most pairs times :func:`network_strength`; then the most members, then by
+    name. Returns its name, its members here and its size in the area.
+    """
+    shared = [(name, count) for name, count in counts.items() if count >= 2]
+    if not shared:
+        return None
+    name, count = min(
+        shared, key=lambda nc: (-nc[1] * (nc[1] - 1) * strength[nc[0]], -nc[1], nc[0])
+    )
+    return name, count, sizes[name]
 
 
 def _most_common(counts: Counter[str]) -> tuple[str, int] | None:
@@ -352,7 +422,7 @@ def _readiness_factors(
     max_span_km: float,
 ) -> dict[str, float | None]:
     pairs = facts.m * (facts.m - 1) / 2
-    ties = float(np.triu(facts.linked, 1).sum() / pairs) if facts.has_relationship_data else None
+    ties = float(np.triu(facts.link, 1).sum() / pairs) if facts.has_relationship_data else None
     measurable_lead = (
         orgs.willing_to_lead is not None or facts.has_relationship_data or facts.diagnosed.any()
     )
@@ -446,8 +516,7 @@ def _explanation(
     needs = _needs_clause(facts)
     relations = ""
     if facts.network is not None:
-        name, count = facts.network
-        relations = f"{_of(count, m)} are already in {_network_phrase(name)}"
+        relations = _network_clause(m, facts.network)
     elif (facts.tie_counts > 0).sum() >= 2:
         relations = (
             f"{_of(int((facts.tie_counts > 0).sum()), m)} already have a tie with another member"
@@ -612,7 +681,8 @@ def profile_clusters(
     Faster than one call per candidate: what concerns the whole area is looked at once.
     """
     labels = classification_labels or {}
-    has_rel = _has_relationship_data(orgs)
+    sizes = _network_sizes(orgs)
+    has_rel = _has_relationship_data(orgs, sizes)
     graph = sparse.csr_matrix(graph)
     signals = {name: sparse.csr_matrix(s) for name, s in (signals or {}).items()}
     profiles = []
@@ -620,7 +690,7 @@ def profile_clusters(
         idx = np.asarray(members, dtype=np.int64).ravel()
         if len(idx) < 2 or len(set(idx.tolist())) != len(idx):
             raise ValueError("a candidate needs at least two distinct members")
-        facts = _facts(idx, orgs, labels, has_rel)
+        facts = _facts(idx, orgs, labels, has_rel, sizes)
         profiles.append(_profile(idx, orgs, graph, signals, facts, max_span_km))
     return profiles
 

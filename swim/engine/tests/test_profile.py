@@ -12,6 +12,7 @@ from scipy import sparse
 from swim.engine.data import CAPACITY_AREAS, Organisations
 from swim.engine.profile import (
     READINESS_WEIGHTS,
+    SMALL_NETWORK,
     CandidateProfile,
     profile_cluster,
     profile_clusters,
@@ -213,6 +214,58 @@ def test_readiness_uses_only_what_is_measurable() -> None:
     assert p.readiness_factors["ceo_time"] == 1.0
     assert p.readiness == 100.0
     assert p.readiness_coverage == pytest.approx(READINESS_WEIGHTS["ceo_time"])
+
+
+def federation_orgs(**overrides: Any) -> Organisations:
+    """100 organisations in Girlguiding; 0-3 also in a local forum of four, 4-7 in Scouts (50)."""
+    networks = [["Girlguiding"] for _ in range(100)]
+    for i in range(4):
+        networks[i].append("Stretford Women's Forum")
+    for i in [4, 5, 6, 7, *range(54, 100)]:
+        networks[i].append("Scouts")
+    return bare_orgs(100, networks=networks, **overrides)
+
+
+def existing_ties(orgs: Organisations, members: list[int]) -> float | None:
+    return profile_cluster(members, orgs, full_graph(len(orgs))).readiness_factors["existing_ties"]
+
+
+def test_a_small_local_forum_counts_more_than_a_large_federation() -> None:
+    orgs = federation_orgs()
+    assert SMALL_NETWORK == 25
+    assert existing_ties(orgs, [0, 1, 2, 3]) == 1.0  # the forum of four: every pair fully
+    assert existing_ties(orgs, [8, 9, 10, 11]) == pytest.approx(25 / 100)  # Girlguiding only
+    # Scouts (50) as well: the strongest link counts, two federations do not add up
+    assert existing_ties(orgs, [4, 5, 6, 7]) == pytest.approx(25 / 50)
+
+
+def test_a_network_counts_by_its_size_among_the_organisations_given() -> None:
+    orgs = bare_orgs(40, networks=[["Girlguiding"]] * 40)
+    assert existing_ties(orgs, [0, 1, 2, 3]) == pytest.approx(25 / 40)
+    fewer = bare_orgs(SMALL_NETWORK, networks=[["Girlguiding"]] * SMALL_NETWORK)
+    assert existing_ties(fewer, [0, 1, 2, 3]) == 1.0
+
+
+def test_a_recorded_tie_counts_fully_even_inside_a_large_federation() -> None:
+    ties = sparse.csr_matrix(([1.0], ([8], [9])), shape=(100, 100))  # one direction is enough
+    orgs = federation_orgs(ties=ties)
+    assert existing_ties(orgs, [8, 9, 10, 11]) == pytest.approx((1 + 5 * 0.25) / 6)
+    assert existing_ties(orgs, [0, 1, 8, 9]) == pytest.approx((1 + 1 + 4 * 0.25) / 6)
+
+
+def test_existing_ties_is_none_only_when_the_area_has_no_relationship_data() -> None:
+    assert existing_ties(bare_orgs(4), [0, 1, 2, 3]) is None
+    assert existing_ties(bare_orgs(4, networks=[[" "]] * 4), [0, 1, 2, 3]) is None
+    elsewhere = bare_orgs(6, networks=[[], [], [], [], ["Forum"], ["Forum"]])
+    assert existing_ties(elsewhere, [0, 1, 2, 3]) == 0.0
+
+
+def test_the_explanation_names_the_strongest_network_and_a_large_ones_size() -> None:
+    orgs = federation_orgs()
+    forum = profile_cluster([0, 1, 2, 10], orgs, full_graph(100)).explanation
+    assert "three are already in the Stretford Women's Forum network." in forum
+    guides = profile_cluster([8, 9, 10, 11], orgs, full_graph(100)).explanation
+    assert "all four are already in the Girlguiding network (100 members in the area)." in guides
 
 
 def test_scale_balance_is_one_for_equals_and_zero_when_one_holds_everything() -> None:
