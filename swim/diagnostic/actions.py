@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
 from django.db import transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.template.defaultfilters import pluralize
 from django.utils import dateformat, timezone
 
 from swim.diagnostic.csv_io import PaperResponse, Problem, read_responses
+from swim.diagnostic.invitees import InviteLine, find_organisations, read_lines
 from swim.diagnostic.models import (
     CapacityArea,
     Invitation,
@@ -30,6 +34,8 @@ from swim.diagnostic.models import (
 from swim.directory.models import Organisation
 
 if TYPE_CHECKING:
+    from django.core.mail.backends.base import BaseEmailBackend
+
     from swim.accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -72,11 +78,13 @@ def do_invite(
     role: str,
     by: User | None,
     link_for: Callable[[str], str],
+    connection: BaseEmailBackend | None = None,
 ) -> Invitation:
     """Create an invitation and email its personal link (built by ``link_for(token)``).
 
     Only the token's hash is stored; the email is the one place the link exists. If the
-    email cannot be sent, no invitation is kept.
+    email cannot be sent, no invitation is kept (the error is raised). ``connection``: an
+    open mail connection to send through, when sending many.
     """
     token = Invitation.new_token()
     with transaction.atomic():
@@ -90,7 +98,7 @@ def do_invite(
             expires_at=Invitation.default_expiry(),
             sent_by=by,
         )
-        _email_link(invitation, link_for(token), by=by)
+        _email_link(invitation, link_for(token), by=by, connection=connection)
     return invitation
 
 
@@ -145,7 +153,12 @@ def _lock(invitation: Invitation) -> Invitation:
 
 
 def _email_link(
-    invitation: Invitation, link: str, *, by: User | None, replaces: datetime | None = None
+    invitation: Invitation,
+    link: str,
+    *,
+    by: User | None,
+    replaces: datetime | None = None,
+    connection: BaseEmailBackend | None = None,
 ) -> None:
     """Send ``invitation``'s person their link (``replaces``: when the old one was sent)."""
     organisation, days = invitation.organisation, settings.DIAGNOSTIC_INVITATION_DAYS
@@ -172,6 +185,7 @@ def _email_link(
         ),
         from_email=None,
         recipient_list=[invitation.email],
+        connection=connection,
     )
 
 
@@ -442,3 +456,246 @@ def _create_paper_responses(
         for statement in statements
     )
     return len(responses)
+
+
+# --- Many invitations at once ----------------------------------------------------------------
+
+#: After this many emails in a row fail, the rest are not tried: the mail server is down.
+MAX_FAILURES_IN_A_ROW = 5
+
+
+@dataclass(frozen=True)
+class NotSent:
+    """A person whose invitation could not be emailed, and so was not kept, and why."""
+
+    line: InviteLine
+    organisation: Organisation
+    reason: str
+
+    def __str__(self) -> str:
+        line = self.line
+        return (
+            f"Line {line.number}: {line.name} ({line.email}) for {self.organisation.name}: "
+            f"{self.reason}."
+        )
+
+
+@dataclass
+class BulkInviteReport:
+    """What ``do_invite_many`` did: every problem that stopped it (then nothing was sent),
+    or the invitations sent and the people who could not be reached."""
+
+    errors: list[str] = field(default_factory=list)
+    sent: list[Invitation] = field(default_factory=list)
+    not_sent: list[NotSent] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        text = f"Sent {len(self.sent)} invitation{pluralize(len(self.sent))}."
+        missed = len(self.not_sent)
+        if missed:
+            them = "them" if missed > 1 else "it"
+            text += f" {missed} could not be sent: no invitation was kept for {them}."
+        return text
+
+    def unsent_lines(self) -> str:
+        """The lines of the people not reached, as they were given: to send again."""
+        return "\n".join(item.line.text for item in self.not_sent)
+
+
+def do_invite_many(
+    round: Round, lines: str, *, by: User | None, link_for: Callable[[str], str]
+) -> BulkInviteReport:
+    """Invite everyone of ``lines`` to answer ``round``: every line checked before any is sent.
+
+    ``lines`` is pasted text or a CSV file's text, one person a line (organisation, name,
+    email, role: see ``swim.diagnostic.invitees``). The checks: each line's values, its
+    organisation (an org-id, or a name exactly one organisation has), nobody twice, and
+    nobody invited to the round already for the same organisation (an unsubmitted
+    invitation is to be resent instead; a submitted one has answered). On any problem
+    nothing is sent and the report lists every problem by line. Otherwise each invitation
+    is created and emailed in turn, as ``do_invite`` does, through one mail connection: one
+    whose email fails is not kept and is reported, the others stay sent; after
+    ``MAX_FAILURES_IN_A_ROW`` failures in a row the rest are not tried.
+    """
+    read = read_lines(lines)
+    # (line, column, text): a line's problems in the order of its columns, the organisation's
+    # (column 0) first, then the others in the order they were found.
+    problems = [(problem.line, 1, problem.text) for problem in read.problems]
+    found = find_organisations(line.organisation for line in read.lines if line.organisation)
+    people: list[tuple[InviteLine, Organisation]] = []
+    for line in read.lines:
+        match = found.get(line.organisation)
+        if match is not None and match.organisation is None:
+            problems.append((line.number, 0, f"Line {line.number}: {match.problem}."))
+        elif match is not None and match.organisation and line.number not in read.faulty:
+            people.append((line, match.organisation))
+    problems += [(number, 1, text) for number, text in _repeated_or_invited(round, people)]
+    if problems:
+        problems.sort(key=lambda problem: problem[:2])
+        return BulkInviteReport(errors=[text for _, _, text in problems])
+    report = _send_invitations(round, people, by=by, link_for=link_for)
+    logger.info("Round %s: %s (by %s)", round.pk, report.summary(), by or "a command")
+    return report
+
+
+def _repeated_or_invited(
+    round: Round, people: list[tuple[InviteLine, Organisation]]
+) -> list[tuple[int, str]]:
+    """The problems of people listed twice, or invited to ``round`` already."""
+    problems: list[tuple[int, str]] = []
+    invited = _invitations_by_person(round, {organisation.pk for _, organisation in people})
+    seen: dict[tuple[int, str], int] = {}
+    for line, organisation in people:
+        key, number = (organisation.pk, line.email), line.number
+        if key in seen:
+            problems.append(
+                (
+                    number,
+                    f"Line {number}: the same person as line {seen[key]} ({line.email} for "
+                    f"{organisation.name}): invite each person once.",
+                )
+            )
+            continue
+        seen[key] = number
+        if key in invited:
+            problems.append((number, _invited_already(line, organisation, invited[key])))
+    return problems
+
+
+def _invitations_by_person(
+    round: Round, organisation_pks: set[int]
+) -> dict[tuple[int, str], Invitation]:
+    """``round``'s invitations for these organisations by (organisation, email): for each
+    person the newest not submitted, else the newest."""
+    found: dict[tuple[int, str], Invitation] = {}
+    invitations = round.invitations.filter(organisation_id__in=organisation_pks).order_by(
+        F("used_at").asc(nulls_first=True), "-created_at", "-pk"
+    )
+    for invitation in invitations:
+        found.setdefault((invitation.organisation_id, invitation.email.lower()), invitation)
+    return found
+
+
+def _invited_already(line: InviteLine, organisation: Organisation, earlier: Invitation) -> str:
+    number, who = line.number, f"{line.email} for {organisation.name}"
+    if earlier.used_at:
+        answered = dateformat.format(timezone.localtime(earlier.used_at), "j F Y")
+        return (
+            f"Line {number}: {who} already answered in this round (submitted on {answered}): "
+            "remove the line."
+        )
+    sent = dateformat.format(timezone.localtime(earlier.created_at), "j F Y")
+    return (
+        f"Line {number}: {who} was already invited in this round on {sent} (now: "
+        f"{earlier.get_state_display()}): remove the line and use Resend in the list of "
+        "invitations instead, which sends a new link to the same invitation."
+    )
+
+
+def _send_invitations(
+    round: Round,
+    people: list[tuple[InviteLine, Organisation]],
+    *,
+    by: User | None,
+    link_for: Callable[[str], str],
+) -> BulkInviteReport:
+    report = BulkInviteReport()
+    connection = _mail_connection()
+    failures = 0
+    try:
+        for index, (line, organisation) in enumerate(people):
+            if failures >= MAX_FAILURES_IN_A_ROW:
+                reason = (
+                    f"not tried, after {failures} emails in a row could not be sent (is the "
+                    "mail server down?)"
+                )
+                report.not_sent += [NotSent(*person, reason) for person in people[index:]]
+                break
+            try:
+                invitation = _invite_unless_invited(
+                    round, organisation, line, by=by, link_for=link_for, connection=connection
+                )
+            except OSError as exc:  # smtplib's errors included
+                logger.warning(
+                    "Round %s, line %s (%s): the invitation email failed",
+                    round.pk,
+                    line.number,
+                    organisation.org_id,
+                    exc_info=True,
+                )
+                report.not_sent.append(NotSent(line, organisation, _why_not_sent(exc)))
+                failures += 1
+                _reconnect(connection)
+                continue
+            failures = 0
+            if invitation is None:
+                reason = "invited meanwhile (a second click, or someone else): not sent twice"
+                report.not_sent.append(NotSent(line, organisation, reason))
+            else:
+                report.sent.append(invitation)
+    finally:
+        with contextlib.suppress(OSError):
+            connection.close()
+    return report
+
+
+def _invite_unless_invited(
+    round: Round,
+    organisation: Organisation,
+    line: InviteLine,
+    *,
+    by: User | None,
+    link_for: Callable[[str], str],
+    connection: BaseEmailBackend,
+) -> Invitation | None:
+    """``do_invite`` for ``line``, unless the person was invited since the checks (the
+    round's row locked meanwhile: two sends of the same lines make one invitation each)."""
+    with transaction.atomic():
+        Round.objects.select_for_update().filter(pk=round.pk).first()
+        if (organisation.pk, line.email) in _invitations_by_person(round, {organisation.pk}):
+            return None
+        return do_invite(
+            round,
+            organisation,
+            email=line.email,
+            name=line.name,
+            role=line.role,
+            by=by,
+            link_for=link_for,
+            connection=connection,
+        )
+
+
+def _mail_connection() -> BaseEmailBackend:
+    """One mail connection for many emails; if it cannot open now, each email tries again."""
+    connection = get_connection()
+    try:
+        connection.open()
+    except OSError:
+        logger.warning("The mail server cannot be reached; each email will try", exc_info=True)
+        with contextlib.suppress(OSError):
+            connection.close()
+    return connection
+
+
+def _reconnect(connection: BaseEmailBackend) -> None:
+    """Start the connection afresh after a failure (a refused address leaves it usable,
+    a dropped connection does not)."""
+    with contextlib.suppress(OSError):
+        connection.close()
+    with contextlib.suppress(OSError):
+        connection.open()
+
+
+def _why_not_sent(exc: OSError) -> str:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "the mail server refused the address"
+    if isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return "the mail server could not be reached"
+    if isinstance(exc, smtplib.SMTPException):
+        return "the mail server refused the email"
+    return "the mail server could not be reached"

@@ -8,7 +8,10 @@ from typing import Any
 
 from django import forms
 from django.forms import BoundField
+from django.http import QueryDict
+from django.urls import reverse
 
+from swim.diagnostic.invitees import MAX_LINES, MAX_NAME, find_organisations
 from swim.diagnostic.models import (
     LIKERT_CHOICES,
     MAX_CEO_HOURS,
@@ -21,6 +24,9 @@ from swim.diagnostic.models import (
 )
 from swim.diagnostic.results import HEATMAP_SORTS
 from swim.directory.models import Organisation
+
+#: The largest file of people to invite the page takes (500 lines are about 60 KB).
+MAX_INVITE_FILE_BYTES = 512 * 1024
 
 
 @dataclass
@@ -174,21 +180,116 @@ class RoundForm(forms.ModelForm[Round]):
 
 
 class InvitationForm(forms.Form):
-    """Invite a person without an account to answer for an organisation."""
+    """Invite a person without an account to answer for an organisation.
+
+    The organisation is given by org-id or by name (``swim.diagnostic.invitees``); with
+    JavaScript on, the field offers the organisations matching what is typed (a
+    ``<datalist>`` filled by HTMX from ``diagnostic-organisation-options``).
+    """
 
     organisation = forms.CharField(
-        label="Organisation (org-id)", max_length=60, help_text="For example GB-CHC-1234567."
+        label="Organisation (name or org-id)",
+        max_length=400,
+        help_text="Start typing its name and choose it from the list, or give its org-id (for "
+        "example GB-CHC-1234567). A name must be the directory's, and only one "
+        "organisation's.",
+        widget=forms.TextInput(
+            attrs={
+                "list": "organisation-options",
+                "autocomplete": "off",
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#organisation-options",
+                "hx-swap": "innerHTML",
+                "hx-sync": "this:replace",
+            }
+        ),
     )
-    name = forms.CharField(label="Their name", max_length=200)
+    name = forms.CharField(label="Their name", max_length=MAX_NAME)
     email = forms.EmailField(label="Their email address")
     role = forms.ChoiceField(label="Their role", choices=RespondentRole.choices)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        options = reverse("diagnostic-organisation-options")
+        self.fields["organisation"].widget.attrs["hx-get"] = options
+
     def clean_organisation(self) -> Organisation:
-        org_id = self.cleaned_data["organisation"].strip()
-        found = Organisation.objects.filter(org_id__iexact=org_id).first()
-        if found is None:
-            raise forms.ValidationError(f"No organisation has the org-id {org_id}.")
-        return found
+        typed = self.cleaned_data["organisation"]
+        found = find_organisations([typed])[typed]
+        if found.organisation is None:
+            raise forms.ValidationError(found.problem[:1].upper() + found.problem[1:] + ".")
+        return found.organisation
+
+
+class BulkInvitationForm(forms.Form):
+    """Invite many people at once: lines pasted into the box, or a CSV file of them.
+
+    ``cleaned_data["text"]`` is the lines to send, from the box or the file; the checks of
+    each line are ``do_invite_many``'s.
+    """
+
+    lines = forms.CharField(
+        label="People to invite, one a line",
+        required=False,
+        strip=False,  # line numbers count from the box's first line, blank or not
+        help_text="On each line: the organisation's org-id or name, the person's name, their "
+        "email address and their role (ceo, trustee, staff or other; leave it out for CEO or "
+        "manager), separated by commas, or columns pasted from a spreadsheet. For example: "
+        "<code>GB-CHC-1234567, Asha Khan, asha@example.org, trustee</code>. "
+        f"Up to {MAX_LINES} lines.",
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+    )
+    file = forms.FileField(
+        label="Or a CSV file of them",
+        required=False,
+        help_text="The same four columns, saved as CSV UTF-8 (.csv); a heading line is skipped.",
+        widget=forms.FileInput(attrs={"accept": ".csv,.txt,text/csv,text/plain"}),
+    )
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return ""
+        if upload.size > MAX_INVITE_FILE_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {MAX_INVITE_FILE_BYTES // 1024} KB: a file of "
+                f"{MAX_LINES} people is far smaller. Is it the right file?"
+            )
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError(
+                "Choose a .csv file: save the spreadsheet as “CSV UTF-8” first."
+            )
+        try:
+            text: str = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                "The file is not UTF-8 text: save it from the spreadsheet as “CSV UTF-8”."
+            ) from None
+        return text
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        pasted, uploaded = cleaned.get("lines") or "", cleaned.get("file")
+        if "file" in self.errors:
+            return cleaned
+        if pasted.strip() and uploaded:
+            self.add_error("file", "Paste the lines or choose a file, not both.")
+        elif not pasted.strip() and not uploaded:
+            self.add_error("lines", "Paste at least one line, or choose a file.")
+        cleaned["text"] = uploaded or pasted
+        return cleaned
+
+    def refuse(self, problems: str, text: str) -> None:
+        """Mark the box as wrong (``problems``: the id of the list of problems) and keep
+        ``text`` in it, a file's lines included, to correct them there."""
+        data = QueryDict(mutable=True)
+        data.update(self.data)
+        data["lines"] = text
+        self.data = data
+        self.add_error("lines", "Nothing was sent: correct the lines listed above.")
+        self.fields["lines"].widget.attrs["aria-describedby"] = (
+            f"{problems} id_lines_helptext id_lines_error"
+        )
 
 
 class AreaFilterForm(forms.Form):

@@ -7,6 +7,16 @@ urlpatterns = [
     path("rounds/new/", views.round_new, name="diagnostic-round-new"),
     path("rounds/<int:round_pk>/invite/", views_invitations.invite, name="diagnostic-invite"),
     path(
+        "rounds/<int:round_pk>/invite/many/",
+        views_invitations.invite_many,
+        name="diagnostic-invite-many",
+    ),
+    path(
+        "organisations/",
+        views_invitations.organisation_options,
+        name="diagnostic-organisation-options",
+    ),
+    path(
         "invitations/<int:pk>/revoke/",
         views_invitations.revoke,
         name="diagnostic-invitation-revoke",

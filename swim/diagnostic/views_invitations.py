@@ -1,4 +1,5 @@
-"""Invitations as facilitators manage them: send, list, withdraw (revoke) and send again.
+"""Invitations as facilitators manage them: send (one, or many at once), list, withdraw
+(revoke) and send again; and the type-ahead list of organisations of the invite form.
 
 The page a respondent reaches through the link itself is ``views.invitation``; the one it
 shows for a withdrawn link is :func:`withdrawn_page`.
@@ -13,21 +14,31 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from swim.accounts.permissions import require
 from swim.diagnostic.actions import (
     AlreadySubmitted,
+    BulkInviteReport,
     do_invite,
+    do_invite_many,
     do_resend_invitation,
     do_revoke_invitation,
 )
-from swim.diagnostic.forms import InvitationForm
+from swim.diagnostic.forms import BulkInvitationForm, InvitationForm
+from swim.diagnostic.invitees import option_value, search_words
 from swim.diagnostic.models import Invitation, Round
+from swim.directory.models import Organisation
+from swim.directory.search import filter_organisations
 from swim.http import AuthedRequest
 
 #: Invitations listed per page of the invite page.
 PAGE_SIZE = 50
+#: Problems of a bulk invitation listed before "and N more".
+ERRORS_SHOWN = 50
+#: Most organisations the type-ahead list offers.
+OPTIONS_SHOWN = 20
 
 
 def invite(request: AuthedRequest, round_pk: int) -> HttpResponse:
@@ -48,10 +59,75 @@ def invite(request: AuthedRequest, round_pk: int) -> HttpResponse:
         )
         messages.success(request, f"An invitation was emailed to {data['email']}.")
         return redirect("diagnostic-invite", diagnostic_round.pk)
+    return _invite_page(request, diagnostic_round, form, BulkInvitationForm())
+
+
+@require_POST
+def invite_many(request: AuthedRequest, round_pk: int) -> HttpResponse:
+    """Invite the people of pasted lines or a CSV file: all checked, then all sent, or none.
+
+    Problems: nothing is sent, each is listed by line and the lines stay in the box (400).
+    Emails that could not be sent: the others are, and the lines of those not reached are
+    put back in the box to send again.
+    """
+    require(request.user, "diagnostic.manage_rounds")
+    diagnostic_round = get_object_or_404(Round, pk=round_pk)
+    bulk = BulkInvitationForm(request.POST, request.FILES)
+    if not bulk.is_valid():
+        return _invite_page(request, diagnostic_round, InvitationForm(), bulk)
+    text = bulk.cleaned_data["text"]
+    report = do_invite_many(diagnostic_round, text, by=request.user, link_for=_link_for(request))
+    if not report.ok:
+        bulk.refuse("bulk-problems", text)
+        return _invite_page(request, diagnostic_round, InvitationForm(), bulk, report)
+    messages.success(request, report.summary())
+    if not report.not_sent:
+        return redirect("diagnostic-invite", diagnostic_round.pk)
+    again = BulkInvitationForm(initial={"lines": report.unsent_lines()})
+    return _invite_page(request, diagnostic_round, InvitationForm(), again, report)
+
+
+def organisation_options(request: AuthedRequest) -> HttpResponse:
+    """``<option>``s of at most 20 organisations matching the words typed (``q``, or the
+    invite form's ``organisation``): the invite form's type-ahead list."""
+    require(request.user, "diagnostic.manage_rounds")
+    words = search_words(request.GET.get("q", request.GET.get("organisation", "")))
+    found: list[Organisation] = []
+    if words:
+        _, organisations = filter_organisations({"q": words})
+        only = organisations.only("pk", "org_id", "name", "postcode")
+        found = list(only[:OPTIONS_SHOWN])
+    options = format_html_join(
+        "\n",
+        '<option value="{}">{}</option>',
+        ((option_value(o), o.postcode or o.org_id) for o in found),
+    )
+    return HttpResponse(options)
+
+
+def _invite_page(
+    request: AuthedRequest,
+    diagnostic_round: Round,
+    form: InvitationForm,
+    bulk: BulkInvitationForm,
+    report: BulkInviteReport | None = None,
+) -> HttpResponse:
+    """The invite page: both forms, what a bulk sending did, and the invitations sent."""
     invitations = diagnostic_round.invitations.select_related("organisation", "revoked_by")
     page = Paginator(invitations, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"round": diagnostic_round, "form": form, "page": page}
-    return render(request, "diagnostic/invite.html", context, status=400 if form.errors else 200)
+    errors = report.errors if report else []
+    context = {
+        "round": diagnostic_round,
+        "form": form,
+        "bulk": bulk,
+        "page": page,
+        "problems": len(errors),
+        "errors": errors[:ERRORS_SHOWN],
+        "more": max(0, len(errors) - ERRORS_SHOWN),
+        "not_sent": report.not_sent if report else [],
+    }
+    status = 400 if form.errors or bulk.errors else 200
+    return render(request, "diagnostic/invite.html", context, status=status)
 
 
 @require_POST
