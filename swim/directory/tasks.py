@@ -33,12 +33,21 @@ def import_upload(
         file_name=file_name,
         progress=lambda done, message: job.report(min(done, total or done), None, message),
     )
+    warm_up_concentration(by=job.created_by)
     return {
         "import_run": run.pk,
         "next_url": run.get_absolute_url(),
         "read": run.read,
         "rejected": run.rejected,
     }
+
+
+def warm_up_concentration(*, by: Any) -> None:
+    """After an import: queue the job that computes the concentration map's counts for the
+    new data (it runs after this import, in the worker; nothing waits for it)."""
+    from swim.discovery.concentration import do_start_warm_up
+
+    do_start_warm_up(by=by)
 
 
 def estimate_rows(path: Path) -> int | None:

@@ -4,8 +4,12 @@ The counts come from two grouped queries over the whole loaded register (active
 organisations only): organisations per area with their mean position, and organisations per
 (area, classification) — ``GROUP BY`` in the database, never a loop over 170,000 rows here.
 :func:`swim.engine.concentration.location_quotients` turns them into quotients. What is the
-same for every request between two imports is cached (Django's cache) under a key holding
-:func:`swim.directory.search.data_version`, as the directory does.
+same for every request between two imports is kept, with the
+:func:`swim.directory.search.data_version` it was computed for, in Django's ``shared`` cache
+(``SWIM_CACHE_URL``: a table in the database by default), which the web processes and the
+task worker share: computed once between them, not once per process. After an import, a
+background job (:func:`do_start_warm_up`) computes it for the new data, so the first page
+after an import is as quick as the others. Each process also holds the last one it used.
 
 An area is a local authority (the organisation's ``local_authority``) or a postcode district
 (``M32`` of ``M32 0AA``); organisations without one are outside every area and outside the
@@ -14,13 +18,17 @@ reference population.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, cast, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 import numpy as np
 from django import forms
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connection
 from django.db.models import Avg, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import StrIndex, Substr
 from django.urls import reverse
@@ -30,14 +38,23 @@ from scipy import sparse
 from swim.directory.models import Classification, Organisation
 from swim.directory.search import data_version
 from swim.engine.concentration import MIN_AREA, MIN_COUNT, Concentration, location_quotients
+from swim.jobs.actions import do_start_job
+from swim.jobs.models import Job
+
+if TYPE_CHECKING:
+    from swim.accounts.models import User
 
 Link = Organisation.classifications.through
 
 #: The kinds of area, by the ``level`` parameter's value.
 LEVELS = {"local_authority": "Local authority", "district": "Postcode district"}
-#: How long the counts are kept. The key holds the data version, so an import or a new
-#: organisation shows at once; an edit of an older organisation within this time.
+#: How long the counts are used. They are kept with their data version, so an import or a
+#: new organisation shows at once; an edit of an older organisation within this time.
 CACHE_SECONDS = 3600
+#: The Django cache shared by the web processes and the task worker (see ``settings.py``).
+SHARED_CACHE = "shared"
+#: The kind of the background job that computes the counts after an import.
+WARM_UP_KIND = "discovery.concentration"
 #: The sort orders of the tables, by the ``sort`` parameter's value (``-`` = descending).
 SORTS = {
     "-lq": "Location quotient (highest first)",
@@ -84,16 +101,114 @@ class Register:
         return found[0] if found else None
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A level's register as the caches keep it: the data version it is for, and its age."""
+
+    version: str
+    built_at: float  # time.time()
+    register: Register
+
+    def serves(self, version: str) -> bool:
+        """Whether it holds the counts of data ``version`` and is young enough to use."""
+        return self.version == version and time.time() - self.built_at < CACHE_SECONDS
+
+
+#: This process's copy of the last register of each level, used while it serves.
+_held: dict[str, Stored] = {}
+
+
+def cache_key(level: str) -> str:
+    """The shared cache's key of a level: one entry per level, replaced when data change."""
+    return f"discovery:concentration:{level}"
+
+
 def register(level: str) -> Register:
-    """The counts and quotients at ``level`` for the current data (cached)."""
+    """The counts and quotients at ``level`` for the current data.
+
+    Taken from this process's copy, else from the shared cache, else computed (two grouped
+    queries) and stored in both.
+    """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
-    key = f"discovery:concentration:{data_version()}:{level}"
-    found: Register | None = cache.get(key)
-    if found is None:
-        found = _build(level)
-        cache.set(key, found, CACHE_SECONDS)
-    return found
+    version = data_version()
+    held = _held.get(level)
+    if held is not None and held.serves(version):
+        return held.register
+    stored = _shared(level, version) or _compute(level, version, patient=False)
+    _held[level] = stored
+    return stored.register
+
+
+def warm_up(progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+    """Compute and store every level's counts for the current data, unless the shared cache
+    has them already; what the warm-up job does after an import."""
+    version = data_version()
+    summary: dict[str, Any] = {"computed": [], "areas": {}, "seconds": 0.0}
+    for done, level in enumerate(LEVELS):
+        if progress:
+            progress(done, len(LEVELS), f"Counting the fields by {LEVELS[level].lower()}")
+        started = time.perf_counter()
+        stored = _shared(level, version)
+        if stored is None:
+            stored = _compute(level, version, patient=True)
+            summary["computed"].append(level)
+        summary["seconds"] += time.perf_counter() - started
+        summary["areas"][level] = len(stored.register.areas)
+    if progress:
+        progress(len(LEVELS), len(LEVELS), "Counted")
+    summary["seconds"] = round(summary["seconds"], 2)
+    return summary
+
+
+def do_start_warm_up(*, by: User | None) -> Job:
+    """Queue the job that computes the counts for the data just imported (never waited for).
+
+    When such a job is still waiting for the worker, that one is returned instead: it will
+    count the data as they are when it starts.
+    """
+    from swim.discovery.tasks import warm_concentration
+
+    waiting = Job.objects.filter(kind=WARM_UP_KIND, status=Job.Status.QUEUED).first()
+    if waiting is not None:
+        return waiting
+    return do_start_job(
+        warm_concentration, kind=WARM_UP_KIND, label="Prepare the concentration map", by=by
+    )
+
+
+def _shared(level: str, version: str) -> Stored | None:
+    stored = caches[SHARED_CACHE].get(cache_key(level))
+    return stored if isinstance(stored, Stored) and stored.serves(version) else None
+
+
+def _compute(level: str, version: str, *, patient: bool) -> Stored:
+    """Build the register and store it in the shared cache; ``patient=False`` (a request):
+    on SQLite, do not wait for the write lock an import may hold for minutes, keep it only
+    in this process instead."""
+    stored = Stored(version, time.time(), _build(level))
+    with _not_waiting_for_writers(enabled=not patient):
+        caches[SHARED_CACHE].set(cache_key(level), stored, timeout=None)
+    return stored
+
+
+@contextmanager
+def _not_waiting_for_writers(*, enabled: bool) -> Iterator[None]:
+    """On SQLite with the database cache, make a cache write give up at once when another
+    connection holds the write lock (Django's database cache then just skips the write)."""
+    on_sqlite = connection.vendor == "sqlite" and isinstance(caches[SHARED_CACHE], DatabaseCache)
+    if not (enabled and on_sqlite):
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout")
+        waited = int(cursor.fetchone()[0])
+        cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {waited}")
 
 
 def _build(level: str) -> Register:
@@ -391,10 +506,14 @@ __all__ = [
     "Field",
     "Register",
     "Row",
+    "Stored",
     "Table",
+    "cache_key",
+    "do_start_warm_up",
     "field_choices",
     "field_table",
     "map_points",
     "register",
     "top_table",
+    "warm_up",
 ]

@@ -10,7 +10,7 @@ from tqdm import tqdm
 from swim.directory.downloading import DownloadFailed, download
 from swim.directory.importers import get_importer_class, importer_names
 from swim.directory.importing import ImportFailed, run_import
-from swim.directory.tasks import estimate_rows
+from swim.directory.tasks import estimate_rows, warm_up_concentration
 
 
 class Command(BaseCommand):
@@ -67,6 +67,7 @@ class Command(BaseCommand):
                 )
             except ImportFailed as exc:
                 raise CommandError(str(exc)) from exc
+        warm_up_concentration(by=None)  # queued for the worker: the import does not wait
         self.stdout.write(
             f"{run.source}: read {run.read:,} = created {run.created:,} + updated "
             f"{run.updated:,} + unchanged {run.unchanged:,} + rejected {run.rejected:,}; "
