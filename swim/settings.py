@@ -132,6 +132,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         VAR_DIR.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def _shared_cache(url: str) -> dict[str, str]:
+    """Django's settings for the shared cache at ``url`` (``db://TABLE``, ``redis://…``,
+    ``locmem://``)."""
+    scheme, _, rest = url.partition("://")
+    if scheme == "db":
+        table = rest.strip("/") or "swim_cache"
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": table}
+    if scheme in {"redis", "rediss"}:
+        if importlib.util.find_spec("redis") is None:
+            raise ImproperlyConfigured(
+                "SWIM_CACHE_URL is a Redis address but the redis package is not installed: "
+                "pip install '.[redis]' (or pip install redis)."
+            )
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}
+    raise ImproperlyConfigured(
+        f"SWIM_CACHE_URL must be db://TABLE, redis://HOST:PORT/DB or locmem://, not {url!r}"
+    )
+
+
+# Caches. "default" is each process's memory: the directory's many small per-filter results.
+# "shared" holds what is slow to compute and the same for everyone (the concentration map's
+# counts), so the web processes and the task worker compute it once between them: a table
+# in the database (made by a migration) unless SWIM_CACHE_URL names Redis.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": _shared_cache(env("SWIM_CACHE_URL", "db://swim_cache")),
+}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -211,6 +242,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Diagnostic invitations: how many days a personal answering link stays valid.
 DIAGNOSTIC_INVITATION_DAYS = int(env("SWIM_DIAGNOSTIC_INVITATION_DAYS", "14"))
+# The address people reach SWiM at (https://swim.example.org), for the links in emails a
+# command sends: it has no request to take the address from (`swim invite_respondents`).
+SWIM_BASE_URL = env("SWIM_BASE_URL")
 
 # Background tasks: Django's tasks API on the database backend (swim db_worker).
 TASKS = {
@@ -224,7 +258,8 @@ TASKS = {
 SWIM_TEXT_MODEL = env("SWIM_TEXT_MODEL", "auto").strip().lower()
 if SWIM_TEXT_MODEL not in {"auto", "tfidf"}:
     raise ImproperlyConfigured(f"SWIM_TEXT_MODEL must be auto or tfidf, not {SWIM_TEXT_MODEL!r}")
-# `swim discover --engine dask`: the dask.distributed scheduler (empty: a local cluster).
+# The dask.distributed scheduler of web discovery runs and `swim discover --engine dask`
+# (empty: web runs work on this machine, the command starts a local cluster).
 SWIM_DASK_SCHEDULER = env("SWIM_DASK_SCHEDULER")
 
 # Security headers.

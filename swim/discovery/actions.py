@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -34,7 +35,7 @@ from swim.discovery.text_vectors import (
     to_bytes,
     unavailable_reason,
 )
-from swim.engine.discover import Discovery
+from swim.engine.discover import ENGINES, STAGES, Discovery
 from swim.engine.embeddings import EmbeddingsUnavailable, normalise_text
 from swim.engine.signals.combine import DEFAULT_WEIGHTS, SIGNALS, SignalWeights
 from swim.jobs.actions import do_cancel_job, do_start_job
@@ -54,6 +55,12 @@ STEPS = 5
 EMBED_BATCH = 256
 #: Organisations whose stored vectors are checked per query.
 SCAN_CHUNK = 2_000
+#: Seconds a run waits for its dask scheduler to answer (and then for a worker) before it
+#: goes on on this machine instead.
+SCHEDULER_TIMEOUT = 10.0
+FELL_BACK = "{reason}, so this run went on on this machine (the same candidates, more slowly). "
+START_IT = "Start the scheduler and its workers, or unset SWIM_DASK_SCHEDULER to run here."
+INSTALL_IT = "Install the 'distributed' extra there, or unset SWIM_DASK_SCHEDULER to run here."
 NOT_PREPARED = (
     "{count:,} organisations' texts are not prepared yet, so text was compared by word "
     "overlap (TF-IDF); prepare text understanding to use sentence embeddings."
@@ -98,6 +105,30 @@ def do_create_run(
         },
         seed_organisation=seed_organisation,
     )
+
+
+def configured_scheduler() -> str:
+    """``SWIM_DASK_SCHEDULER``, read when asked (empty: runs work on this machine)."""
+    return str(getattr(settings, "SWIM_DASK_SCHEDULER", "") or "").strip()
+
+
+def engine_parameters(engine: str | None = None, scheduler: str = "") -> dict[str, Any]:
+    """Where a new run works, as the engine parameters it records.
+
+    ``engine`` is ``"local"`` (this machine: nothing to record) or ``"dask"``; ``None`` means
+    the configured one: the dask cluster at ``SWIM_DASK_SCHEDULER`` when it is set (web
+    runs), else this machine. The dask engine's address is ``scheduler``, else the setting,
+    else ``None``: a LocalCluster started for the run (only the command asks for that).
+    Whether the cluster can be reached is checked when the run starts
+    (:func:`do_run_discovery`), where the work is done.
+    """
+    configured = configured_scheduler()
+    name = engine or ("dask" if configured else "local")
+    if name not in ENGINES:
+        raise DiscoveryInputError(f"The engine must be one of {', '.join(ENGINES)}, not {name!r}.")
+    if name == "local":
+        return {}
+    return {"engine": "dask", "scheduler_address": scheduler or configured or None}
 
 
 def do_start_discovery(
@@ -169,6 +200,7 @@ def do_run_discovery(run: DiscoveryRun, *, progress: Progress | None = None) -> 
             engine.check_params()
         except ValueError as exc:
             raise DiscoveryInputError(str(exc)) from exc
+        _reach_cluster(run, engine, report)
         start = time.perf_counter()
         report(1, STEPS, "Comparing the organisations' activity texts")
         method, vectors, note = choose_text(area, orgs, pks, report)
@@ -178,7 +210,7 @@ def do_run_discovery(run: DiscoveryRun, *, progress: Progress | None = None) -> 
         engine.fit(
             orgs,
             text_vectors=vectors,
-            progress=lambda step, total, message: report(step + 2, total + 2, message),
+            progress=_after_texts(report),
             seed_index=seed_index,
             classification_labels=labels,
         )
@@ -193,6 +225,57 @@ def do_run_discovery(run: DiscoveryRun, *, progress: Progress | None = None) -> 
         run.mark_failed(f"The run stopped because of an unexpected error ({exc}).", considered)
         raise
     return run
+
+
+def _reach_cluster(run: DiscoveryRun, engine: Discovery, report: Progress) -> None:
+    """Check that a dask run's cluster can be used; if not, go on on this machine.
+
+    Why (the scheduler does not answer, has no workers, or dask.distributed is missing
+    here) is recorded on the run (``parameters["engine_note"]``, the address without
+    credentials) and logged. Both engines give the same candidates, so the run loses only
+    time; failing it instead would leave the facilitator with nothing until an operator
+    came.
+    """
+    if engine.engine != "dask":
+        return
+    from swim.engine.distributed import (
+        DaskUnavailableError,
+        SchedulerUnreachable,
+        check_scheduler,
+        public_address,
+        require_dask,
+    )
+
+    address = engine.scheduler_address
+    try:
+        if address:
+            report(0, STEPS, f"Connecting to the dask cluster at {public_address(address)}")
+            check_scheduler(address, timeout=SCHEDULER_TIMEOUT)
+        else:
+            require_dask()
+    except DaskUnavailableError:
+        reason, advice = "dask.distributed is not installed where discovery runs", INSTALL_IT
+    except SchedulerUnreachable as exc:
+        reason, advice = str(exc), START_IT
+    else:
+        return
+    note = FELL_BACK.format(reason=reason) + advice
+    logger.warning("Discovery run %s: %s", run.pk, note)
+    run.parameters["engine_note"] = note
+    run.save(update_fields=["parameters"])
+    engine.engine, engine.scheduler_address = "local", None
+
+
+def _after_texts(report: Progress) -> Progress:
+    """The engine's progress as the run's steps after reading and texts (in proportion: a
+    dask run counts each engine stage as many steps as it has regions)."""
+    before = STEPS - len(STAGES)
+
+    def engine_step(step: int, total: int, message: str) -> None:
+        per = max(1, total // len(STAGES))
+        report(step + before * per, total + before * per, message)
+
+    return engine_step
 
 
 def _checking(run: DiscoveryRun, progress: Progress | None) -> Progress:

@@ -8,7 +8,9 @@ from django import forms
 
 from swim.directory.models import Classification, Network, Organisation
 from swim.directory.search import DirectoryFilterForm
+from swim.discovery.actions import configured_scheduler, engine_parameters
 from swim.discovery.models import SIGNAL_LABELS, WEIGHT_ORDER, DiscoveryRun
+from swim.engine.distributed import public_address
 from swim.engine.signals.combine import DEFAULT_WEIGHTS, SIGNALS
 
 #: The directory filters a discovery area is chosen with.
@@ -66,6 +68,20 @@ class DiscoveryForm(DirectoryFilterForm):
                 },
                 widget=forms.NumberInput(attrs={"step": "any", "min": "0", "max": "1"}),
             )
+        scheduler = configured_scheduler()
+        if scheduler:
+            self.fields["run_on"] = forms.ChoiceField(
+                label="Where the run works",
+                choices=[
+                    ("dask", f"On the dask cluster at {public_address(scheduler)}"),
+                    ("local", "On this machine"),
+                ],
+                initial="dask",
+                required=False,
+                widget=forms.RadioSelect,
+                help_text="Both find the same candidates; the cluster is quicker for a large "
+                "area. If it cannot be reached, the run works on this machine.",
+            )
         self.fields["q"].label = "Theme or words (name, activity)"
         self.fields["q"].help_text = "Needed for a theme run, unless a classification is chosen."
         self.seed_organisation: Organisation | None = None
@@ -82,6 +98,10 @@ class DiscoveryForm(DirectoryFilterForm):
         if not 0 < share <= 1:
             raise forms.ValidationError("Enter a share above 0 and at most 1, such as 0.5.")
         return share
+
+    def run_on_field(self) -> forms.BoundField | None:
+        """The choice of engine, offered when a dask scheduler is configured."""
+        return self["run_on"] if "run_on" in self.fields else None
 
     def weight_fields(self) -> list[forms.BoundField]:
         return [self[f"weight_{name}"] for name in WEIGHT_ORDER]
@@ -144,8 +164,10 @@ class DiscoveryForm(DirectoryFilterForm):
         return dict(self.cleaned_weights)
 
     def engine(self) -> dict[str, Any]:
+        """The engine's parameters, and where it works (the configured engine by default)."""
         values = {name: self.cleaned_data.get(name) for name in ENGINE_PARAMETERS}
         values["seed"] = values["seed"] or 0
+        values.update(engine_parameters(self.cleaned_data.get("run_on") or None))
         return values
 
 

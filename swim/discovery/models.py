@@ -23,6 +23,8 @@ PARAMETER_LABELS = {
     "radius_km": "Link radius (km)",
     "seed": "Seed",
 }
+#: Engine parameters that say where a run works: shown by :meth:`DiscoveryRun.ran_on`.
+WHERE_PARAMETERS = ("engine", "scheduler_address", "dask_workers")
 
 
 class DiscoveryRun(models.Model):
@@ -117,8 +119,30 @@ class DiscoveryRun(models.Model):
             pairs.append(("Area", "Every active organisation"))
         if self.seed_organisation_id:
             pairs.append(("Partners for", str(self.seed_organisation)))
-        pairs += [(labels.get(k, k), str(v)) for k, v in self.engine_parameters.items()]
+        pairs += [
+            (labels.get(k, k), str(v))
+            for k, v in self.engine_parameters.items()
+            if k not in WHERE_PARAMETERS
+        ]
         return pairs
+
+    @property
+    def ran_on(self) -> str:
+        """Where the run works, in words, the scheduler's address without credentials."""
+        from swim.engine.distributed import public_address
+
+        found = self.engine_parameters
+        if found.get("engine") != "dask" or self.engine_note:
+            return "on this machine"
+        address = found.get("scheduler_address")
+        if not address:
+            return "on a dask cluster started on this machine for the run"
+        return f"on the dask cluster at {public_address(str(address))}"
+
+    @property
+    def engine_note(self) -> str:
+        """Why a dask run went on on this machine instead (empty when it did not)."""
+        return str(self.parameters.get("engine_note", ""))
 
     @property
     def seconds(self) -> float:

@@ -30,7 +30,9 @@ def run_discovery(job: Job, run_id: int) -> dict[str, Any]:
     if run.status == DiscoveryRun.Status.FAILED:
         job.message = f"Discovery could not run: {run.error}"[:300]
     elif run.status == DiscoveryRun.Status.SUCCEEDED:
-        job.message = f"Found {run.candidates.count()} candidate clusters."
+        job.message = f"Found {run.candidates.count()} candidate clusters {run.ran_on}."
+        if run.engine_note:
+            job.message += " The dask cluster could not be used: see the run's page."
     return {"next_url": run.get_absolute_url(), "run_id": run.pk, "status": run.status}
 
 
@@ -47,3 +49,19 @@ def embed_organisations(job: Job) -> dict[str, Any]:
         "without_text": summary.without_text,
         "seconds": round(summary.seconds, 1),
     }
+
+
+@job_task
+def warm_concentration(job: Job) -> dict[str, Any]:
+    """Compute the concentration map's counts for the data just imported, at every level,
+    into the shared cache: the first person to open the map after an import need not wait."""
+    from swim.discovery.concentration import LEVELS, warm_up
+
+    summary = warm_up(progress=job.report)
+    areas = " and ".join(f"{n:,} by {LEVELS[lvl].lower()}" for lvl, n in summary["areas"].items())
+    job.message = (
+        f"The concentration map is ready: areas {areas}, counted in {summary['seconds']:.1f} s."
+        if summary["computed"]
+        else "The concentration map was already up to date."
+    )[:300]
+    return {"next_url": reverse("discovery-concentration"), **summary}

@@ -27,7 +27,9 @@ from swim.engine.partition import (
 from swim.engine.profile import CandidateProfile, profile_clusters
 from swim.engine.signals.combine import DEFAULT_WEIGHTS, SignalWeights, SimilarityGraph
 
-#: ``progress(step, total, message)``: called as each stage starts and when all are done.
+#: ``progress(step, total, message)``: called as each stage starts and when all are done;
+#: on the dask engine also as each region is clustered, every stage then counting as many
+#: steps as there are regions (``total`` grows from 3 to 3 times the regions, ``step`` with it).
 Progress = Callable[[int, int, str], None]
 
 #: The stages of a run, in order (the keys of ``timings_``).
@@ -177,8 +179,8 @@ class Discovery:
         self
         """
         self.check_params()
-        report = progress or _silent
         total = len(STAGES)
+        steps = _Steps(progress or _silent, total)
         timings: dict[str, float] = {}
         self.candidates_: list[tuple[IntArray, CandidateProfile]] = []
         self.timings_ = timings
@@ -187,10 +189,10 @@ class Discovery:
         self.cut_links_ = 0
         self.resolution_: float | None = None
         if len(orgs) < self.min_size:
-            report(total, total, "Too few organisations to form a cluster")
+            steps.stage(total, "Too few organisations to form a cluster")
             return self
 
-        report(0, total, f"Linking {len(orgs):,} organisations by every signal")
+        steps.stage(0, f"Linking {len(orgs):,} organisations by every signal")
         start = time.perf_counter()
         model = SimilarityGraph(
             weights=self.weights,
@@ -202,12 +204,12 @@ class Discovery:
         self.available_ = model.available_
         timings["graph"] = time.perf_counter() - start
 
-        report(1, total, "Finding communities")
+        steps.stage(1, "Finding communities")
         start = time.perf_counter()
-        clusters = self._clusters(model, orgs, seed_index)
+        clusters = self._clusters(model, orgs, seed_index, steps)
         timings["communities"] = time.perf_counter() - start
 
-        report(2, total, f"Describing {len(clusters):,} candidate clusters")
+        steps.stage(2, f"Describing {len(clusters):,} candidate clusters")
         start = time.perf_counter()
         profiles = profile_clusters(
             clusters, orgs, model.graph_, model.signals_,
@@ -217,11 +219,15 @@ class Discovery:
         pairs.sort(key=lambda pair: (-pair[1].readiness, -pair[1].cohesion, int(pair[0][0])))
         self.candidates_ = pairs
         timings["profiles"] = time.perf_counter() - start
-        report(total, total, f"Found {len(pairs):,} candidate clusters")
+        steps.stage(total, f"Found {len(pairs):,} candidate clusters")
         return self
 
     def _clusters(
-        self, model: SimilarityGraph, orgs: Organisations, seed_index: int | None
+        self,
+        model: SimilarityGraph,
+        orgs: Organisations,
+        seed_index: int | None,
+        steps: _Steps,
     ) -> list[IntArray]:
         if seed_index is not None:
             members = partners_for(
@@ -244,11 +250,36 @@ class Discovery:
         if self.engine == "dask":
             from swim.engine.distributed import dask_runner
 
-            with dask_runner(self.scheduler_address, self.dask_workers) as runner:
+            def regions_done(done: int, tasks: int) -> None:
+                if tasks == len(regions):  # not the resolution search (one task) before them
+                    message = f"Clustered {done:,} of {tasks:,} regions on the dask cluster"
+                    steps.within(1, done, tasks, message)
+
+            address, workers = self.scheduler_address, self.dask_workers
+            with dask_runner(address, workers, progress=regions_done) as runner:
                 clusters, self.resolution_ = cluster_regions(regions, params, runner)
         else:
             clusters, self.resolution_ = cluster_regions(regions, params, LocalRunner())
         return clusters
+
+
+class _Steps:
+    """Progress by stage: each of ``stages`` counts one step until a dask run reports its
+    regions one by one, then as many steps as there are regions (in proportion)."""
+
+    def __init__(self, report: Progress, stages: int) -> None:
+        self.report = report
+        self.stages = stages
+        self.per_stage = 1
+
+    def stage(self, step: int, message: str) -> None:
+        """Stage ``step`` starts (``stages``: all done)."""
+        self.report(step * self.per_stage, self.stages * self.per_stage, message)
+
+    def within(self, step: int, done: int, count: int, message: str) -> None:
+        """``done`` of the ``count`` parts of stage ``step`` are finished."""
+        self.per_stage = count
+        self.report(step * count + done, self.stages * count, message)
 
 
 def _silent(step: int, total: int, message: str) -> None:

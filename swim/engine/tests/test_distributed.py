@@ -11,7 +11,12 @@ from scipy import sparse
 
 from swim.engine.data import Organisations
 from swim.engine.discover import Discovery
-from swim.engine.distributed import DaskUnavailableError, dask_runner, require_dask
+from swim.engine.distributed import (
+    QUIET_CLUSTER,
+    DaskUnavailableError,
+    dask_runner,
+    require_dask,
+)
 from swim.engine.partition import (
     LocalRunner,
     RegionPartition,
@@ -76,7 +81,7 @@ def test_a_running_scheduler_is_used_by_its_address() -> None:
     regions = split_regions(labels.labels_, model.graph_, orgs)
     local, _ = cluster_regions(regions, {"seed": 1}, LocalRunner())
     distributed = require_dask()
-    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=1, processes=False, **QUIET_CLUSTER) as cluster:
         with dask_runner(cluster.scheduler_address) as runner:
             remote, _ = cluster_regions(regions, {"seed": 1}, runner)
             workers = runner.client.scheduler_info()["workers"]

@@ -7,11 +7,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from swim.directory.models import Organisation
-from swim.discovery.actions import do_create_run, do_run_discovery
+from swim.discovery.actions import do_create_run, do_run_discovery, engine_parameters
 from swim.discovery.models import CandidateCluster, CandidateMember, DiscoveryRun
 from swim.engine.discover import ENGINES
 from swim.engine.signals.combine import DEFAULT_WEIGHTS, SIGNALS
@@ -81,6 +80,8 @@ class Command(BaseCommand):
         run = do_run_discovery(run, progress=self._progress)
         if run.status == DiscoveryRun.Status.FAILED:
             raise CommandError(f"Discovery run {run.pk} failed: {run.error}")
+        if run.parameters.get("engine_note"):
+            self.stderr.write(run.parameters["engine_note"])
         candidates = list(run.candidates.all())
         if options["json_path"]:
             self._write_json(run, candidates, Path(options["json_path"]))
@@ -151,8 +152,7 @@ def _engine(name: str, scheduler: str) -> dict[str, Any]:
         require_dask()
     except DaskUnavailableError as exc:
         raise CommandError(str(exc)) from exc
-    address = scheduler or settings.SWIM_DASK_SCHEDULER
-    return {"engine": "dask", "scheduler_address": address or None}
+    return engine_parameters("dask", scheduler)
 
 
 def _weights(text: str) -> dict[str, float] | None:
