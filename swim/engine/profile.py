@@ -21,9 +21,10 @@ factor                    weight  measure
                                   organisations given; several in common do not add up);
                                   ``None`` when the area has no relationship data at all
 ``leadership``            0.20    1 when a member has offered to lead; 0.5 when none has but
-                                  one is plausible (ties inside, or a diagnostic showing
-                                  capacity: mean gap below 0.5); 0 otherwise; ``None`` with no
-                                  leadership, relationship or diagnostic data
+                                  one is plausible (link strengths inside summing to at least
+                                  ``LEAD_TIES`` (1), or a diagnostic showing capacity: mean
+                                  gap below 0.5); 0 otherwise; ``None`` with no leadership,
+                                  relationship or diagnostic data
 ``shared_priority``       0.20    largest share of members with a diagnostic whose biggest
                                   gap (rated 0.5 or more) is the same area; ``None`` with
                                   fewer than two diagnostics
@@ -51,6 +52,21 @@ measurable. The deck's first two factors — leadership, building on existing re
 weigh most (both example clusters grew out of an existing network); a shared priority is
 what the resource example's facilitation produced; CEO time is the learning point "need for
 commitment"; place and scale are enablers.
+
+Lead and member reasons
+-----------------------
+The link strengths of ``existing_ties`` also choose the lead and word the member reasons.
+Summed over the other members, a member's link strengths are about the number of them it
+can be expected to know. The suggested lead is the member (among those who offered, if
+any) with the largest sum, then the fewest gaps, the largest income, the first given: one
+recorded tie (1) outweighs a federation of 400 shared with seven members (7 x 0.0625).
+Without an offer it is a plausible lead on its ties only when its sum reaches
+``LEAD_TIES`` (1), i.e. it can be expected to know at least one member: one recorded tie,
+one fellow member of a small forum, or four of a federation of 100 (4 x 0.25). Below
+that, the member with the fewest gaps leads if its diagnostic shows capacity. A member's
+reason counts as "ties inside" only links of at least ``TIE_STRENGTH`` (0.5) — a recorded
+tie, or a network of at most 50 members in the area, whose fellow members at least as likely
+as not know each other; the explanation names a larger network and gives its size.
 """
 
 from __future__ import annotations
@@ -96,6 +112,12 @@ READINESS_WEIGHTS: Mapping[str, float] = MappingProxyType(
 #: Networks of at most this many members in the area count as fully as a direct tie: the
 #: ties signal's ``max_clique``, up to which it links every pair of fellow members.
 SMALL_NETWORK: int = inspect.signature(network_links).parameters["max_clique"].default
+#: A member whose link strengths inside sum to at least this is a plausible lead by its
+#: ties: about one member inside it can be expected to know (see the module doc).
+LEAD_TIES = 1.0
+#: A link at least this strong is one of a member's "ties inside" in its reason: a recorded
+#: tie, or a network in common of at most ``2 * SMALL_NETWORK`` members in the area.
+TIE_STRENGTH = 0.5
 #: CEO hours a month that count as fully able to commit (two hours a week).
 CEO_HOURS_TARGET = 8.0
 #: A gap rated at least this high (0 = none, 1 = serious) counts as a gap.
@@ -251,7 +273,8 @@ class _Facts:
 
     m: int
     link: FloatArray  # m x m: strongest link (a tie 1, a network in common by its size)
-    tie_counts: npt.NDArray[np.int64]  # members each is linked to by a tie or a network
+    link_sums: FloatArray  # each member's link strengths inside, summed (rounded to 1e-9)
+    tie_counts: npt.NDArray[np.int64]  # links of at least TIE_STRENGTH each has inside
     has_relationship_data: bool
     network: tuple[str, int, int] | None  # strongest shared network, members in it, its size
     label: tuple[str, int] | None  # most shared classification label and its count
@@ -331,9 +354,11 @@ def _facts(
         span = float(pairwise_km(lat[located], lon[located]).max())
         centre = lat[located].mean(), lon[located].mean()
         centre_km[located] = haversine_km(lat[located], lon[located], *centre)
+    link_sums = np.round(link.sum(axis=1), 9)  # equal sums compare equal, whatever the order
+    tie_counts = (link >= TIE_STRENGTH).sum(axis=1).astype(np.int64)
     return _Facts(
-        m, link, (link > 0).sum(axis=1).astype(np.int64), has_rel, network, label,
-        member_labels, diagnosed, gaps, area, area_count, top_count, located, centre_km, span,
+        m, link, link_sums, tie_counts, has_rel, network, label, member_labels, diagnosed, gaps,
+        area, area_count, top_count, located, centre_km, span,
     )  # fmt: skip
 
 
@@ -383,7 +408,13 @@ def _shared_gap(gaps: FloatArray, diagnosed: npt.NDArray[np.bool_]) -> tuple[str
 
 
 def _lead(idx: npt.NDArray[np.int64], orgs: Organisations, facts: _Facts) -> tuple[int | None, str]:
-    """Local index of a plausible lead and how it was chosen ("offered", "ties", "capacity")."""
+    """Local index of a plausible lead and how it was chosen ("offered", "ties", "capacity").
+
+    Among the members who offered (else all): the largest sum of link strengths inside, then
+    the fewest gaps, the largest income, the first given. Without an offer that member is a
+    plausible lead when its sum reaches ``LEAD_TIES``; failing that, the member with the
+    fewest gaps (then income, then order) when its mean gap is below ``GAP_THRESHOLD``.
+    """
     willing = (
         np.zeros(facts.m, dtype=bool)
         if orgs.willing_to_lead is None
@@ -394,12 +425,13 @@ def _lead(idx: npt.NDArray[np.int64], orgs: Organisations, facts: _Facts) -> tup
     capacity = np.where(answered > 0, 1 - mean_gap, -1.0)
     income = np.nan_to_num(orgs.income[idx], nan=-1.0)
     pool = np.flatnonzero(willing) if willing.any() else np.arange(facts.m)
-    key = np.lexsort((pool, -income[pool], -capacity[pool], -facts.tie_counts[pool]))
+    key = np.lexsort((pool, -income[pool], -capacity[pool], -facts.link_sums[pool]))
     best = int(pool[key[0]])
     if willing.any():
         return best, "offered"
-    if facts.tie_counts[best] > 0:
+    if facts.link_sums[best] >= LEAD_TIES:
         return best, "ties"
+    best = int(np.lexsort((pool, -income, -capacity))[0])
     if capacity[best] >= 1 - GAP_THRESHOLD:
         return best, "capacity"
     return None, ""
@@ -517,9 +549,9 @@ def _explanation(
     relations = ""
     if facts.network is not None:
         relations = _network_clause(m, facts.network)
-    elif (facts.tie_counts > 0).sum() >= 2:
+    elif (facts.link_sums > 0).sum() >= 2:  # no network in common: recorded ties only
         relations = (
-            f"{_of(int((facts.tie_counts > 0).sum()), m)} already have a tie with another member"
+            f"{_of(int((facts.link_sums > 0).sum()), m)} already have a tie with another member"
         )
     elif facts.has_relationship_data:
         relations = "no existing ties between them are recorded"
@@ -558,10 +590,9 @@ def _lead_clause(
         return f"{count_words(offered)} have offered to lead, among them {name}"
     clauses = ["nobody has offered to lead yet"] if orgs.willing_to_lead is not None else []
     if how == "ties":
-        most = int(facts.tie_counts.max())
-        alone = int((facts.tie_counts == most).sum()) == 1
+        alone = int((facts.link_sums == facts.link_sums.max()).sum()) == 1
         clauses.append(
-            f"{name} has the most ties inside and could lead"
+            f"{name} is the best connected and could lead"
             if alone
             else f"{name} is among the best connected and could lead"
         )
@@ -591,7 +622,11 @@ def _member_reason(
     facts: _Facts,
     scores_by_member: Mapping[str, FloatArray],
 ) -> str:
-    """E.g. "2 ties inside; 0.8 km from the centre; shares HR gap"."""
+    """E.g. "2 ties inside; 0.8 km from the centre; shares HR gap".
+
+    A tie inside is a link of at least ``TIE_STRENGTH``: a recorded tie, or a network in
+    common small enough that its fellow members at least as likely as not know each other.
+    """
     parts: list[str] = []
     ties = int(facts.tie_counts[k])
     if ties:

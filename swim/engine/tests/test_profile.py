@@ -268,6 +268,76 @@ def test_the_explanation_names_the_strongest_network_and_a_large_ones_size() -> 
     assert "all four are already in the Girlguiding network (100 members in the area)." in guides
 
 
+# --- Lead and member reasons by link strength ---------------------------------------------
+
+
+def voluntary_sector_orgs(**overrides: Any) -> Organisations:
+    """400 organisations all in one federation (each pair 25 / 400 = 0.0625); 0 the richest."""
+    income = np.full(400, 10e3)
+    income[0] = 90e3
+    return bare_orgs(400, networks=[["Voluntary Sector Forum"]] * 400, income=income, **overrides)
+
+
+def tie(n: int, *pairs: tuple[int, int]) -> sparse.csr_matrix:
+    rows, cols = zip(*pairs, strict=True)
+    return sparse.csr_matrix((np.ones(len(pairs)), (rows, cols)), shape=(n, n))
+
+
+def test_one_recorded_tie_outweighs_a_large_federation_shared_with_everyone() -> None:
+    """Member 0 shares the federation with the seven others (7 x 0.0625), 3 has one tie."""
+    p = profile_cluster(range(8), voluntary_sector_orgs(ties=tie(400, (3, 4))), full_graph(400))
+    assert p.lead_index == 3  # 3 and 4: 1 + 6 x 0.0625 each; 0 richest, 3 first given
+    assert p.readiness_factors["leadership"] == 0.5
+    assert p.explanation.endswith("Org 3 is among the best connected and could lead.")
+
+
+def test_a_federation_alone_makes_no_plausible_lead() -> None:
+    """Seven fellow members of a federation of 400 are not one member it can expect to know."""
+    p = profile_cluster(range(8), voluntary_sector_orgs(), full_graph(400))
+    assert (p.lead_index, p.readiness_factors["leadership"]) == (None, 0.0)
+    assert "could lead" not in p.explanation
+
+
+@pytest.mark.parametrize(
+    ("members", "lead", "leadership"),
+    [([8, 9, 10, 11], None, 0.0),  # 3 x 0.25 = 0.75 each in Girlguiding (100)
+     ([8, 9, 10, 11, 12], 8, 0.5)],  # 4 x 0.25 = 1: about one member each can expect to know
+)  # fmt: skip
+def test_a_plausible_lead_by_ties_needs_link_strengths_summing_to_one(
+    members: list[int], lead: int | None, leadership: float
+) -> None:
+    p = profile_cluster(members, federation_orgs(), full_graph(100))
+    assert (p.lead_index, p.readiness_factors["leadership"]) == (lead, leadership)
+
+
+def test_below_one_the_lead_falls_to_the_member_with_the_fewest_gaps() -> None:
+    needs = np.full((100, len(CAPACITY_AREAS)), np.nan)
+    needs[8:11] = 0.9
+    needs[11] = 0.1
+    p = profile_cluster([8, 9, 10, 11], federation_orgs(needs=needs), full_graph(100))
+    assert (p.lead_index, p.readiness_factors["leadership"]) == (11, 0.5)
+    assert p.explanation.endswith("Org 11 reports the fewest gaps and could lead.")
+
+
+def test_a_lead_with_the_strongest_links_alone_is_the_best_connected() -> None:
+    p = profile_cluster(range(3), bare_orgs(3, ties=tie(3, (0, 1), (2, 0))), full_graph(3))
+    assert p.lead_index == 0
+    assert p.explanation == (
+        "Three organisations; none has answered the needs diagnostic yet; all three already "
+        "have a tie with another member. Org 0 is the best connected and could lead."
+    )
+
+
+def test_a_member_reason_counts_only_ties_of_at_least_half_strength() -> None:
+    """Forum (4) and Scouts (50, 0.5 a pair) count, Girlguiding (100, 0.25) does not."""
+    orgs = federation_orgs(ties=tie(100, (8, 9)))
+    reasons = profile_cluster([0, 1, 2, 4, 5, 8, 9, 10], orgs, full_graph(100)).member_reasons
+    assert reasons[0] == "2 ties inside"  # the forum with 1 and 2
+    assert reasons[4] == "1 tie inside"  # Scouts with 5
+    assert reasons[8] == "1 tie inside"  # the recorded tie with 9
+    assert reasons[10] == "linked in the similarity graph"  # Girlguiding only
+
+
 def test_scale_balance_is_one_for_equals_and_zero_when_one_holds_everything() -> None:
     equal = profile_cluster(range(3), bare_orgs(3, income=np.full(3, 5e4)), full_graph(3))
     skewed = profile_cluster(range(3), bare_orgs(3, income=np.array([0, 0, 1e6])), full_graph(3))
