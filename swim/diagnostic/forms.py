@@ -9,9 +9,8 @@ from typing import Any
 from django import forms
 from django.forms import BoundField
 from django.http import QueryDict
-from django.urls import reverse
 
-from swim.diagnostic.invitees import MAX_LINES, MAX_NAME, find_organisations
+from swim.diagnostic.invitees import MAX_LINES, MAX_NAME
 from swim.diagnostic.models import (
     LIKERT_CHOICES,
     MAX_CEO_HOURS,
@@ -23,6 +22,7 @@ from swim.diagnostic.models import (
     Round,
 )
 from swim.diagnostic.results import HEATMAP_SORTS
+from swim.directory.lookup import OrganisationInput, find_organisation
 from swim.directory.models import Organisation
 
 #: The largest file of people to invite the page takes (500 lines are about 60 KB).
@@ -182,9 +182,9 @@ class RoundForm(forms.ModelForm[Round]):
 class InvitationForm(forms.Form):
     """Invite a person without an account to answer for an organisation.
 
-    The organisation is given by org-id or by name (``swim.diagnostic.invitees``); with
-    JavaScript on, the field offers the organisations matching what is typed (a
-    ``<datalist>`` filled by HTMX from ``diagnostic-organisation-options``).
+    The organisation is given by org-id or by name (the directory's rule,
+    ``swim.directory.lookup``); with JavaScript on, the field offers the organisations
+    matching what is typed.
     """
 
     organisation = forms.CharField(
@@ -193,32 +193,14 @@ class InvitationForm(forms.Form):
         help_text="Start typing its name and choose it from the list, or give its org-id (for "
         "example GB-CHC-1234567). A name must be the directory's, and only one "
         "organisation's.",
-        widget=forms.TextInput(
-            attrs={
-                "list": "organisation-options",
-                "autocomplete": "off",
-                "hx-trigger": "input changed delay:250ms",
-                "hx-target": "#organisation-options",
-                "hx-swap": "innerHTML",
-                "hx-sync": "this:replace",
-            }
-        ),
+        widget=OrganisationInput(),
     )
     name = forms.CharField(label="Their name", max_length=MAX_NAME)
     email = forms.EmailField(label="Their email address")
     role = forms.ChoiceField(label="Their role", choices=RespondentRole.choices)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        options = reverse("diagnostic-organisation-options")
-        self.fields["organisation"].widget.attrs["hx-get"] = options
-
     def clean_organisation(self) -> Organisation:
-        typed = self.cleaned_data["organisation"]
-        found = find_organisations([typed])[typed]
-        if found.organisation is None:
-            raise forms.ValidationError(found.problem[:1].upper() + found.problem[1:] + ".")
-        return found.organisation
+        return find_organisation(self.cleaned_data["organisation"])
 
 
 class BulkInvitationForm(forms.Form):

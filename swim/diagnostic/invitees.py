@@ -1,11 +1,8 @@
 """Who to invite: organisations named by org-id or by name, and pasted lines of people.
 
-A facilitator names an organisation by its **org-id** (in any case) or by its **name**, typed
-exactly as the directory has it (case and repeated spaces aside). A name finds the
-organisation only when exactly one organisation has it — one active organisation, if some
-are active and others removed from the register; two with the same name must be told apart
-by org-id. ``Name (GB-CHC-1234567)``, as the type-ahead list offers it, is read by its
-org-id.
+A facilitator names an organisation by its **org-id** or by its **name**, as every form
+naming one organisation does: the rule is the directory's, :mod:`swim.directory.lookup`
+(:func:`find_organisations`, used here for all the lines at once).
 
 Bulk invitations are lines of ``organisation, person's name, email, role`` (the role
 optional: blank is CEO or manager), comma-separated with double quotes around a value
@@ -17,19 +14,15 @@ already is :func:`swim.diagnostic.actions.do_invite_many`'s question.
 from __future__ import annotations
 
 import csv
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Q
-from django.db.models.functions import Lower
 
 from swim.diagnostic.csv_io import ROLE_CODES, ROLES
 from swim.diagnostic.models import RespondentRole
-from swim.directory.models import Organisation
-from swim.directory.search import PREFIX_FROM
+from swim.directory.lookup import find_organisations as find_organisations
+from swim.directory.lookup import tidy
 
 #: Most people one paste (or file) may invite.
 MAX_LINES = 500
@@ -37,110 +30,6 @@ MAX_LINES = 500
 MAX_NAME = 200
 #: Headings a file's first line may carry in its email column: that line is skipped.
 EMAIL_HEADINGS = {"email", "e-mail", "email address", "e-mail address"}
-#: Most org-ids listed when a name belongs to several organisations.
-AMBIGUOUS_SHOWN = 5
-
-_ORG_ID = re.compile(r"[A-Za-z]{2}-[A-Za-z]{2,10}-\S+")
-_BRACKETED = re.compile(r"(?P<name>.*?)\s*\((?P<org_id>[A-Za-z]{2}-[A-Za-z]{2,10}-[^()\s]+)\)")
-
-
-def tidy(value: str) -> str:
-    """``value`` with surrounding spaces trimmed and runs of spaces made one."""
-    return " ".join(value.split())
-
-
-@dataclass(frozen=True)
-class Found:
-    """What a typed organisation names: the organisation, or why none (a sentence's end)."""
-
-    organisation: Organisation | None
-    problem: str = ""
-
-
-def search_words(typed: str) -> str:
-    """What the type-ahead looks for while a name is typed: a chosen option's org-id, else
-    the words, less a last word still too short to be searched for as a word's start.
-
-    >>> search_words("Alpha Women's Centre (GB-CHC-1000001)")
-    'GB-CHC-1000001'
-    >>> search_words("  alpha   wo")
-    'alpha'
-    >>> search_words("wo")
-    ''
-    """
-    text = tidy(typed)
-    bracketed = _BRACKETED.fullmatch(text)
-    if bracketed:
-        return bracketed["org_id"]
-    words = text.split()
-    if words and len(words[-1]) < PREFIX_FROM:
-        words.pop()
-    return " ".join(words)
-
-
-def option_value(organisation: Organisation) -> str:
-    """How the type-ahead list offers an organisation: its name and, in brackets, its org-id."""
-    return f"{organisation.name} ({organisation.org_id})"
-
-
-def find_organisations(typed: Iterable[str]) -> dict[str, Found]:
-    """The organisation each of ``typed`` names (by org-id, else by name), in one query.
-
-    Keys are the values as given. A value no organisation has, or a name several have,
-    maps to a ``Found`` whose ``problem`` says so, for example
-    "2 organisations are called 'Age UK Trafford': use the org-id (GB-CHC-1 or GB-CHC-2)".
-    """
-    values = {value: tidy(value) for value in set(typed)}
-    org_ids, names = set(), set()
-    for text in values.values():
-        bracketed = _BRACKETED.fullmatch(text)
-        if bracketed:
-            org_ids.add(bracketed["org_id"].lower())
-        elif text:
-            org_ids.add(text.lower())
-            names.add(text.lower())
-    by_id: dict[str, Organisation] = {}
-    by_name: dict[str, list[Organisation]] = {}
-    if org_ids or names:
-        candidates = Organisation.objects.annotate(
-            lower_id=Lower("org_id"), lower_name=Lower("name")
-        ).filter(Q(lower_id__in=org_ids) | Q(lower_name__in=names))
-        for organisation in candidates.only("pk", "org_id", "name", "status", "postcode"):
-            by_id[organisation.org_id.casefold()] = organisation
-            by_name.setdefault(tidy(organisation.name).casefold(), []).append(organisation)
-    return {value: _found(text, by_id, by_name) for value, text in values.items()}
-
-
-def _found(
-    text: str, by_id: dict[str, Organisation], by_name: dict[str, list[Organisation]]
-) -> Found:
-    bracketed = _BRACKETED.fullmatch(text)
-    if bracketed:
-        org_id = bracketed["org_id"]
-        organisation = by_id.get(org_id.casefold())
-        return Found(
-            organisation, "" if organisation else f"no organisation has the org-id {org_id}"
-        )
-    if text.casefold() in by_id:
-        return Found(by_id[text.casefold()])
-    named = by_name.get(text.casefold(), [])
-    active = [o for o in named if o.status == Organisation.Status.ACTIVE]
-    pool = sorted(active or named, key=lambda o: o.org_id)
-    if len(pool) == 1:
-        return Found(pool[0])
-    if pool:
-        shown = [o.org_id + (f" in {o.postcode}" if o.postcode else "") for o in pool]
-        if len(shown) <= AMBIGUOUS_SHOWN:
-            listed = ", ".join(shown[:-1]) + " or " + shown[-1]
-        else:
-            extra = len(shown) - AMBIGUOUS_SHOWN
-            listed = ", ".join(shown[:AMBIGUOUS_SHOWN]) + f" and {extra} more"
-        return Found(
-            None, f"{len(pool)} organisations are called '{text}': use the org-id ({listed})"
-        )
-    if _ORG_ID.fullmatch(text):
-        return Found(None, f"no organisation has the org-id {text}")
-    return Found(None, f"no organisation has the name or org-id '{text}'")
 
 
 @dataclass(frozen=True)

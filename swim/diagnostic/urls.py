@@ -12,11 +12,6 @@ urlpatterns = [
         name="diagnostic-invite-many",
     ),
     path(
-        "organisations/",
-        views_invitations.organisation_options,
-        name="diagnostic-organisation-options",
-    ),
-    path(
         "invitations/<int:pk>/revoke/",
         views_invitations.revoke,
         name="diagnostic-invitation-revoke",

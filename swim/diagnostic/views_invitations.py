@@ -1,5 +1,6 @@
 """Invitations as facilitators manage them: send (one, or many at once), list, withdraw
-(revoke) and send again; and the type-ahead list of organisations of the invite form.
+(revoke) and send again. The invite form's type-ahead list of organisations is the
+directory's (``directory-lookup``).
 
 The page a respondent reaches through the link itself is ``views.invitation``; the one it
 shows for a withdrawn link is :func:`withdrawn_page`.
@@ -14,7 +15,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import format_html_join
 from django.views.decorators.http import require_POST
 
 from swim.accounts.permissions import require
@@ -27,18 +27,13 @@ from swim.diagnostic.actions import (
     do_revoke_invitation,
 )
 from swim.diagnostic.forms import BulkInvitationForm, InvitationForm
-from swim.diagnostic.invitees import option_value, search_words
 from swim.diagnostic.models import Invitation, Round
-from swim.directory.models import Organisation
-from swim.directory.search import filter_organisations
 from swim.http import AuthedRequest
 
 #: Invitations listed per page of the invite page.
 PAGE_SIZE = 50
 #: Problems of a bulk invitation listed before "and N more".
 ERRORS_SHOWN = 50
-#: Most organisations the type-ahead list offers.
-OPTIONS_SHOWN = 20
 
 
 def invite(request: AuthedRequest, round_pk: int) -> HttpResponse:
@@ -85,24 +80,6 @@ def invite_many(request: AuthedRequest, round_pk: int) -> HttpResponse:
         return redirect("diagnostic-invite", diagnostic_round.pk)
     again = BulkInvitationForm(initial={"lines": report.unsent_lines()})
     return _invite_page(request, diagnostic_round, InvitationForm(), again, report)
-
-
-def organisation_options(request: AuthedRequest) -> HttpResponse:
-    """``<option>``s of at most 20 organisations matching the words typed (``q``, or the
-    invite form's ``organisation``): the invite form's type-ahead list."""
-    require(request.user, "diagnostic.manage_rounds")
-    words = search_words(request.GET.get("q", request.GET.get("organisation", "")))
-    found: list[Organisation] = []
-    if words:
-        _, organisations = filter_organisations({"q": words})
-        only = organisations.only("pk", "org_id", "name", "postcode")
-        found = list(only[:OPTIONS_SHOWN])
-    options = format_html_join(
-        "\n",
-        '<option value="{}">{}</option>',
-        ((option_value(o), o.postcode or o.org_id) for o in found),
-    )
-    return HttpResponse(options)
 
 
 def _invite_page(

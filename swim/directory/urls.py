@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.search, name="directory-search"),
     path("export.csv", views.export, name="directory-export"),
     path("mine/", views.my_organisations, name="directory-mine"),
+    path("lookup/", views.lookup, name="directory-lookup"),
     path("imports/", views.imports, name="directory-imports"),
     path("imports/new/", views.import_new, name="directory-import-new"),
     path("imports/<int:pk>/", views.import_detail, name="directory-import"),

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html_join
 
 from swim.accounts.permissions import may, require
 from swim.csv_safety import SafeWriter
@@ -13,6 +14,7 @@ from swim.directory.actions import do_start_upload_import
 from swim.directory.forms import ImportUploadForm
 from swim.directory.importers import get_importer_class, importer_names
 from swim.directory.importing import describe
+from swim.directory.lookup import offered, option_value
 from swim.directory.models import ImportRun, Organisation, Tie
 from swim.directory.search import DirectoryPaginator, filter_organisations
 from swim.directory.views_map import organisation_map_context
@@ -101,6 +103,24 @@ def organisation(request: AuthedRequest, org_id: str) -> HttpResponse:
         **organisation_map_context(org),
     }
     return render(request, "directory/organisation.html", context)
+
+
+def lookup(request: AuthedRequest) -> HttpResponse:
+    """The ``<option>``s of an organisation field's type-ahead list (``OrganisationInput``):
+    at most 20 active organisations matching the words typed, as ``Name (org-id)`` labelled
+    with their postcode. The words are ``q``, or the value of the parameter ``field`` names.
+
+    Register data, so anyone who may see the directory may look: its list is not scoped.
+    """
+    require(request.user, "directory.view_directory")
+    field = request.GET.get("field")
+    typed = request.GET.get(field or "q", "")
+    options = format_html_join(
+        "\n",
+        '<option value="{}">{}</option>',
+        ((option_value(o), o.postcode or o.org_id) for o in offered(typed)),
+    )
+    return HttpResponse(options)
 
 
 def my_organisations(request: AuthedRequest) -> HttpResponse:

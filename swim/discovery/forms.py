@@ -1,4 +1,8 @@
-"""The discovery form: the directory's area filters plus the engine's parameters."""
+"""The discovery form: the directory's area filters plus the engine's parameters.
+
+The organisation to find partners for is named as everywhere (``swim.directory.lookup``):
+by name or org-id, with a type-ahead list when JavaScript is on.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from swim.directory.lookup import OrganisationInput, find_organisation
 from swim.directory.models import Classification, Network, Organisation
 from swim.directory.search import DirectoryFilterForm
 from swim.discovery.actions import configured_scheduler, engine_parameters
@@ -36,10 +41,12 @@ class DiscoveryForm(DirectoryFilterForm):
         widget=forms.RadioSelect,
     )
     partners_for = forms.CharField(
-        label="Organisation to find partners for (org-id)",
+        label="Organisation to find partners for",
         required=False,
-        max_length=60,
-        help_text="Only for “Partners for one organisation”, e.g. GB-CHC-1234567.",
+        max_length=400,
+        help_text="Its name or org-id, e.g. GB-CHC-1234567. Only for “Partners for one "
+        "organisation”.",
+        widget=OrganisationInput(),
     )
     min_size = forms.IntegerField(label="Smallest cluster", initial=4, min_value=2, max_value=50)
     max_size = forms.IntegerField(label="Largest cluster", initial=12, min_value=2, max_value=50)
@@ -141,10 +148,20 @@ class DiscoveryForm(DirectoryFilterForm):
                 "or choose a classification.",
             )
         if mode == DiscoveryRun.Mode.PARTNERS:
-            self.seed_organisation = _organisation(data.get("partners_for") or "")
-            if self.seed_organisation is None:
-                self.add_error("partners_for", "Enter the org-id of an organisation in SWiM.")
+            self._clean_seed(data.get("partners_for") or "")
         return data
+
+    def _clean_seed(self, typed: str) -> None:
+        """The organisation to find partners for, by name or org-id (the directory's rule)."""
+        if not typed.strip():
+            self.add_error(
+                "partners_for", "Enter the name or org-id of the organisation to find partners for."
+            )
+            return
+        try:
+            self.seed_organisation = find_organisation(typed)
+        except forms.ValidationError as error:
+            self.add_error("partners_for", error)
 
     def filters(self) -> dict[str, Any]:
         """The area filters as plain values (what :func:`filter_organisations` reads)."""
@@ -177,10 +194,6 @@ def _positive(value: float, what: str) -> float:
     if value == 0:
         raise forms.ValidationError(f"The {what} must be more than 0 km.")
     return value
-
-
-def _organisation(org_id: str) -> Organisation | None:
-    return Organisation.objects.filter(org_id=org_id.strip()).first() if org_id.strip() else None
 
 
 #: What a link may prefill in the discovery form (``?mode=partners&partners_for=GB-CHC-1``).

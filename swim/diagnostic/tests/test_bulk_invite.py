@@ -487,8 +487,9 @@ def test_the_command_reports_emails_not_sent_and_fails(
 
 
 def options(client: Client, user: User, **params: str) -> Any:
+    """The invite form's type-ahead list: the directory's, sent the box's value by name."""
     client.force_login(user)
-    return client.get("/diagnostic/organisations/", params)
+    return client.get("/directory/lookup/", params)
 
 
 def test_the_type_ahead_offers_at_most_twenty_organisations_matching_the_words(
@@ -505,21 +506,40 @@ def test_the_type_ahead_offers_at_most_twenty_organisations_matching_the_words(
         re.fullmatch(r"Trafford Youth Club \d\d \(GB-CHC-\d+\)", value) for value, _ in found
     )
     assert {label for _, label in found} == {"M32 0AA"}
-    alpha = text(options(client, personas.facilitator, organisation="alpha wom"))
+    alpha = text(
+        options(client, personas.facilitator, field="organisation", organisation="alpha wom")
+    )
     assert alpha == f'<option value="Alpha Women\'s Centre ({A})">M32 0AA</option>'
-    chosen = text(options(client, personas.facilitator, organisation=f"Alpha Women's Centre ({A})"))
+    chosen = text(
+        options(
+            client,
+            personas.facilitator,
+            field="organisation",
+            organisation=f"Alpha Women's Centre ({A})",
+        )
+    )
     assert f"({A})" in chosen  # a chosen option still finds itself
     assert text(options(client, personas.facilitator, q="a")) == ""  # too short to look
     assert text(options(client, personas.facilitator, q="sale sharks")) == ""  # removed
 
 
 @pytest.mark.parametrize("persona", ["member_a", "member_b", "funder", "outsider"])
-def test_only_those_who_may_invite_get_the_type_ahead(
-    client: Client, personas: Personas, outsider: User, persona: str
+def test_the_type_ahead_follows_the_directory_rules_while_inviting_stays_for_facilitators(
+    client: Client, personas: Personas, outsider: User, diagnostic_round: Round, persona: str
 ) -> None:
+    """The list offers public register data, as the directory does to anyone signed in;
+    the invite page and its sending stay refused (403) to everyone but facilitators."""
     user = outsider if persona == "outsider" else personas.by_name(persona)
-    assert options(client, user, q="alpha").status_code == 403
-    assert options(client, personas.admin, q="alpha").status_code == 200
+    assert options(client, user, q="alpha").status_code == 200
+    url = f"/diagnostic/rounds/{diagnostic_round.pk}/invite/"
+    assert client.get(url).status_code == 403
+    person = {"name": "Asha Khan", "email": "asha@example.org", "role": "staff"}
+    assert client.post(url, person | {"organisation": A}).status_code == 403
+    assert not Invitation.objects.exists()
+    client.logout()
+    response = client.get("/directory/lookup/", {"q": "alpha"})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
 
 
 def test_the_single_invitation_finds_the_organisation_by_name_or_chosen_option(
@@ -528,9 +548,9 @@ def test_the_single_invitation_finds_the_organisation_by_name_or_chosen_option(
     client.force_login(personas.facilitator)
     url = f"/diagnostic/rounds/{diagnostic_round.pk}/invite/"
     page = text(client.get(url))
-    assert 'list="organisation-options"' in page
-    assert 'hx-get="/diagnostic/organisations/"' in page
-    assert '<datalist id="organisation-options"></datalist>' in page
+    assert 'list="id_organisation_options"' in page
+    assert 'hx-get="/directory/lookup/?field=organisation"' in page
+    assert '<datalist id="id_organisation_options"></datalist>' in page
     person = {"name": "Asha Khan", "email": "asha@example.org", "role": "staff"}
     for typed in ("BETA YOUTH PROJECT", f"Alpha Women's Centre ({A})"):
         assert client.post(url, person | {"organisation": typed}).status_code == 302
@@ -577,8 +597,8 @@ def test_a_facilitator_pastes_three_lines_and_sees_them_sent(
 
     organisation = page.get_by_label("Organisation (name or org-id)")
     organisation.press_sequentially("alpha wo")  # the type-ahead list fills as she types
-    page.locator("#organisation-options option").first.wait_for(state="attached")
-    assert page.locator("#organisation-options option").first.get_attribute("value") == (
+    page.locator("#id_organisation_options option").first.wait_for(state="attached")
+    assert page.locator("#id_organisation_options option").first.get_attribute("value") == (
         f"Alpha Women's Centre ({A})"
     )
 
