@@ -230,3 +230,27 @@ def test_a_redis_address_needs_the_redis_package(monkeypatch: pytest.MonkeyPatch
 def test_an_unknown_cache_address_is_refused_with_the_choices() -> None:
     with pytest.raises(ImproperlyConfigured, match="must be db://TABLE, redis://"):
         swim_settings._shared_cache("memcached://127.0.0.1:11211")
+
+
+def test_a_redis_shared_cache_keeps_the_counts(settings: Any, food: Classification) -> None:
+    """SWIM_CACHE_URL=redis://…: the counts go to Redis (the machine's server, database 15)."""
+    redis = pytest.importorskip("redis", reason="the redis extra is not installed")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis server answers at {url}")
+    prefix = f"swim-test-{time.monotonic_ns()}"
+    settings.CACHES = {
+        **settings.CACHES,
+        SHARED_CACHE: {**swim_settings._shared_cache(url), "KEY_PREFIX": prefix},
+    }
+    concentration._held.clear()
+    try:
+        reg = register("district")
+        client = redis.Redis.from_url(url)
+        assert any(key.decode().startswith(prefix) for key in client.scan_iter(f"{prefix}*"))
+        concentration._held.clear()  # a new process: only Redis holds the counts
+        assert stored("district").register.areas == reg.areas == ["AA1", "BB2"]
+    finally:
+        caches[SHARED_CACHE].clear()
