@@ -42,8 +42,18 @@ def test_it_writes_json(area: Area, tmp_path: Path) -> None:
 
 
 def test_partners_for_an_unknown_organisation_is_a_clear_error(area: Area) -> None:
-    with pytest.raises(CommandError, match="No organisation with org-id"):
+    with pytest.raises(CommandError, match="--partners-for: No organisation"):
         call_command("discover", "--partners-for", "GB-CHC-404")
+
+
+def test_partners_for_accepts_the_organisations_name(area: Area, tmp_path: Path) -> None:
+    """The command finds the seed as the web form does: by org-id in any case, or by name."""
+    seed = area.planted[0]
+    out = tmp_path / "partners.json"
+    call_command("discover", "--partners-for", seed.name.upper(), "--json", str(out))
+    data = json.loads(out.read_text())
+    assert DiscoveryRun.objects.get(pk=data["run"]).seed_organisation == seed
+    assert any(seed.org_id in {m["org_id"] for m in c["members"]} for c in data["candidates"])
 
 
 def test_a_filter_matching_nothing_is_a_clear_error(area: Area) -> None:

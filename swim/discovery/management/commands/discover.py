@@ -7,8 +7,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from swim.directory.lookup import find_organisation
 from swim.directory.models import Organisation
 from swim.discovery.actions import do_create_run, do_run_discovery, engine_parameters
 from swim.discovery.models import CandidateCluster, CandidateMember, DiscoveryRun
@@ -34,7 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--radius-km", type=float, default=3.0)
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument(
-            "--partners-for", default="", help="org-id (or key) of one organisation."
+            "--partners-for", default="", help="org-id or name (or key) of one organisation."
         )
         parser.add_argument("--json", dest="json_path", default="", help="Write JSON to PATH.")
         parser.add_argument(
@@ -176,9 +178,10 @@ def _weights(text: str) -> dict[str, float] | None:
 
 
 def _organisation(key: str) -> Organisation:
-    found = Organisation.objects.filter(org_id=key).first()
-    if found is None and key.isdigit():
-        found = Organisation.objects.filter(pk=int(key)).first()
-    if found is None:
-        raise CommandError(f"No organisation with org-id {key!r}.")
-    return found
+    """The organisation ``key`` names: its org-id or name (as the web form), or its key."""
+    if key.isdigit() and (found := Organisation.objects.filter(pk=int(key)).first()):
+        return found
+    try:
+        return find_organisation(key)
+    except ValidationError as error:
+        raise CommandError(f"--partners-for: {' '.join(error.messages)}") from None
