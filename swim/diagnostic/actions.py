@@ -32,11 +32,13 @@ from swim.diagnostic.models import (
     hash_token,
 )
 from swim.directory.models import Organisation
+from swim.jobs.actions import do_start_job
 
 if TYPE_CHECKING:
     from django.core.mail.backends.base import BaseEmailBackend
 
     from swim.accounts.models import User
+    from swim.jobs.models import Job
 
 logger = logging.getLogger(__name__)
 
@@ -463,6 +465,9 @@ def _create_paper_responses(
 #: After this many emails in a row fail, the rest are not tried: the mail server is down.
 MAX_FAILURES_IN_A_ROW = 5
 
+#: Told how far a sending has got: ``progress(done, total, message)`` (``Job.report``).
+Progress = Callable[[int, int, str], None]
+
 
 @dataclass(frozen=True)
 class NotSent:
@@ -505,28 +510,65 @@ class BulkInviteReport:
         """The lines of the people not reached, as they were given: to send again."""
         return "\n".join(item.line.text for item in self.not_sent)
 
+    def in_brief(self, limit: int = 300) -> str:
+        """One line for a job's message: "Sent 38 invitations; 2 not reached: a@b (why), …"."""
+        text = f"Sent {len(self.sent)} invitation{pluralize(len(self.sent))}"
+        if not self.not_sent:
+            return text + "."
+        missed = ", ".join(f"{item.line.email} ({item.reason})" for item in self.not_sent)
+        text += f"; {len(self.not_sent)} not reached: {missed}."
+        return text if len(text) <= limit else text[: limit - 1] + "…"
+
+    def not_sent_data(self) -> list[dict[str, Any]]:
+        """The people not reached as plain data (a job's result), to list and send again."""
+        return [
+            {
+                "line": item.line.number,
+                "text": item.line.text,
+                "name": item.line.name,
+                "email": item.line.email,
+                "organisation": item.organisation.name,
+                "reason": item.reason,
+            }
+            for item in self.not_sent
+        ]
+
+
+#: A person to invite: their line and the organisation it names.
+Invitee = tuple[InviteLine, Organisation]
+
 
 def do_invite_many(
     round: Round, lines: str, *, by: User | None, link_for: Callable[[str], str]
 ) -> BulkInviteReport:
     """Invite everyone of ``lines`` to answer ``round``: every line checked before any is sent.
 
+    The checks are :func:`check_invite_lines`'; on any problem nothing is sent and the
+    report lists every problem by line. Otherwise the invitations are sent in turn by
+    :func:`do_send_invitations`, here and now (the command's way; the web page sends them
+    in a background job, :func:`do_start_invite_many`).
+    """
+    errors, people = check_invite_lines(round, lines)
+    if errors:
+        return BulkInviteReport(errors=errors)
+    return do_send_invitations(round, people, by=by, link_for=link_for)
+
+
+def check_invite_lines(round: Round, lines: str) -> tuple[list[str], list[Invitee]]:
+    """Every problem of ``lines`` by line, and (when there is none) the people to invite.
+
     ``lines`` is pasted text or a CSV file's text, one person a line (organisation, name,
     email, role: see ``swim.diagnostic.invitees``). The checks: each line's values, its
     organisation (an org-id, or a name exactly one organisation has), nobody twice, and
     nobody invited to the round already for the same organisation (an unsubmitted
-    invitation is to be resent instead; a submitted one has answered). On any problem
-    nothing is sent and the report lists every problem by line. Otherwise each invitation
-    is created and emailed in turn, as ``do_invite`` does, through one mail connection: one
-    whose email fails is not kept and is reported, the others stay sent; after
-    ``MAX_FAILURES_IN_A_ROW`` failures in a row the rest are not tried.
+    invitation is to be resent instead; a submitted one has answered).
     """
     read = read_lines(lines)
     # (line, column, text): a line's problems in the order of its columns, the organisation's
     # (column 0) first, then the others in the order they were found.
     problems = [(problem.line, 1, problem.text) for problem in read.problems]
     found = find_organisations(line.organisation for line in read.lines if line.organisation)
-    people: list[tuple[InviteLine, Organisation]] = []
+    people: list[Invitee] = []
     for line in read.lines:
         match = found.get(line.organisation)
         if match is not None and match.organisation is None:
@@ -536,15 +578,61 @@ def do_invite_many(
     problems += [(number, 1, text) for number, text in _repeated_or_invited(round, people)]
     if problems:
         problems.sort(key=lambda problem: problem[:2])
-        return BulkInviteReport(errors=[text for _, _, text in problems])
-    report = _send_invitations(round, people, by=by, link_for=link_for)
-    logger.info("Round %s: %s (by %s)", round.pk, report.summary(), by or "a command")
-    return report
+        return [text for _, _, text in problems], []
+    return [], people
 
 
-def _repeated_or_invited(
-    round: Round, people: list[tuple[InviteLine, Organisation]]
-) -> list[tuple[int, str]]:
+def do_start_invite_many(round: Round, people: list[Invitee], *, by: User, base_url: str) -> Job:
+    """Queue the sending of checked ``people``'s invitations as a background job.
+
+    The job gets plain data (each person's line, organisation pk, name, email and role);
+    the links start with ``base_url`` (``https://swim.example.org``).
+    """
+    from swim.diagnostic.tasks import invite_many
+
+    count = len(people)
+    return do_start_job(
+        invite_many,
+        kind="diagnostic.invite_many",
+        label=f"Send {count} diagnostic invitation{pluralize(count)}",
+        by=by,
+        round_id=round.pk,
+        people=[invitee_data(line, organisation) for line, organisation in people],
+        base_url=base_url,
+    )
+
+
+def invitee_data(line: InviteLine, organisation: Organisation) -> dict[str, Any]:
+    """A person to invite as plain data, for a job's arguments (see :func:`invitees_from`)."""
+    return {
+        "line": line.number,
+        "text": line.text,
+        "organisation": organisation.pk,
+        "name": line.name,
+        "email": line.email,
+        "role": line.role,
+    }
+
+
+def invitees_from(data: list[dict[str, Any]]) -> list[Invitee]:
+    """The people of :func:`invitee_data`, their organisations read again (one query).
+
+    An organisation deleted since the checks stands in unsaved, named by its pk: its
+    person is then reported as not sent (:func:`do_send_invitations`).
+    """
+    fields = ("pk", "org_id", "name")
+    found = Organisation.objects.only(*fields).in_bulk({item["organisation"] for item in data})
+    return [
+        (
+            InviteLine(item["line"], item["text"], "", item["name"], item["email"], item["role"]),
+            found.get(item["organisation"])
+            or Organisation(pk=item["organisation"], name=f"organisation #{item['organisation']}"),
+        )
+        for item in data
+    ]
+
+
+def _repeated_or_invited(round: Round, people: list[Invitee]) -> list[tuple[int, str]]:
     """The problems of people listed twice, or invited to ``round`` already."""
     problems: list[tuple[int, str]] = []
     invited = _invitations_by_person(round, {organisation.pk for _, organisation in people})
@@ -596,18 +684,32 @@ def _invited_already(line: InviteLine, organisation: Organisation, earlier: Invi
     )
 
 
-def _send_invitations(
+def do_send_invitations(
     round: Round,
-    people: list[tuple[InviteLine, Organisation]],
+    people: list[Invitee],
     *,
     by: User | None,
     link_for: Callable[[str], str],
+    progress: Progress | None = None,
 ) -> BulkInviteReport:
+    """Create and email checked ``people``'s invitations in turn, as ``do_invite`` does.
+
+    One mail connection serves them all. An invitation whose email fails is not kept and
+    is reported, the others stay sent; after ``MAX_FAILURES_IN_A_ROW`` failures in a row
+    the rest are not tried. Each person is checked again under the round's lock, so two
+    sendings of the same lines invite nobody twice. ``progress(done, total, message)`` is
+    told after each person.
+    """
     report = BulkInviteReport()
+    total = len(people)
+    tell = progress or (lambda done, total, message: None)
+    tell(0, total, f"Sending {total} invitation{pluralize(total)}")
     connection = _mail_connection()
     failures = 0
     try:
         for index, (line, organisation) in enumerate(people):
+            if index:
+                tell(index, total, f"{index} of {total} invitations done")
             if failures >= MAX_FAILURES_IN_A_ROW:
                 reason = (
                     f"not tried, after {failures} emails in a row could not be sent (is the "
@@ -615,6 +717,10 @@ def _send_invitations(
                 )
                 report.not_sent += [NotSent(*person, reason) for person in people[index:]]
                 break
+            if organisation._state.adding:
+                reason = "the organisation was deleted from the directory meanwhile"
+                report.not_sent.append(NotSent(line, organisation, reason))
+                continue
             try:
                 invitation = _invite_unless_invited(
                     round, organisation, line, by=by, link_for=link_for, connection=connection
@@ -640,6 +746,8 @@ def _send_invitations(
     finally:
         with contextlib.suppress(OSError):
             connection.close()
+    tell(total, total, report.in_brief())
+    logger.info("Round %s: %s (by %s)", round.pk, report.summary(), by or "a command")
     return report
 
 

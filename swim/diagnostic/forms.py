@@ -207,7 +207,7 @@ class BulkInvitationForm(forms.Form):
     """Invite many people at once: lines pasted into the box, or a CSV file of them.
 
     ``cleaned_data["text"]`` is the lines to send, from the box or the file; the checks of
-    each line are ``do_invite_many``'s.
+    each line are ``check_invite_lines``' (the sending, a background job's).
     """
 
     lines = forms.CharField(

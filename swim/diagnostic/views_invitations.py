@@ -9,22 +9,24 @@ shows for a withdrawn link is :func:`withdrawn_page`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from swim.accounts.permissions import require
+from swim.accounts.permissions import require, visible_jobs
 from swim.diagnostic.actions import (
     AlreadySubmitted,
-    BulkInviteReport,
+    check_invite_lines,
     do_invite,
-    do_invite_many,
     do_resend_invitation,
     do_revoke_invitation,
+    do_start_invite_many,
 )
 from swim.diagnostic.forms import BulkInvitationForm, InvitationForm
 from swim.diagnostic.models import Invitation, Round
@@ -54,16 +56,20 @@ def invite(request: AuthedRequest, round_pk: int) -> HttpResponse:
         )
         messages.success(request, f"An invitation was emailed to {data['email']}.")
         return redirect("diagnostic-invite", diagnostic_round.pk)
-    return _invite_page(request, diagnostic_round, form, BulkInvitationForm())
+    not_sent = _not_sent_by_job(request, diagnostic_round)
+    again = "\n".join(item["text"] for item in not_sent)
+    bulk = BulkInvitationForm(initial={"lines": again} if again else None)
+    return _invite_page(request, diagnostic_round, form, bulk, not_sent=not_sent)
 
 
 @require_POST
 def invite_many(request: AuthedRequest, round_pk: int) -> HttpResponse:
-    """Invite the people of pasted lines or a CSV file: all checked, then all sent, or none.
+    """Invite the people of pasted lines or a CSV file: all checked here, then all sent by
+    a background job, or none.
 
     Problems: nothing is sent, each is listed by line and the lines stay in the box (400).
-    Emails that could not be sent: the others are, and the lines of those not reached are
-    put back in the box to send again.
+    Otherwise the job's page follows the sending; when done it links back here, where the
+    people it could not reach are listed and their lines put back in the box.
     """
     require(request.user, "diagnostic.manage_rounds")
     diagnostic_round = get_object_or_404(Round, pk=round_pk)
@@ -71,15 +77,18 @@ def invite_many(request: AuthedRequest, round_pk: int) -> HttpResponse:
     if not bulk.is_valid():
         return _invite_page(request, diagnostic_round, InvitationForm(), bulk)
     text = bulk.cleaned_data["text"]
-    report = do_invite_many(diagnostic_round, text, by=request.user, link_for=_link_for(request))
-    if not report.ok:
+    errors, people = check_invite_lines(diagnostic_round, text)
+    if errors:
         bulk.refuse("bulk-problems", text)
-        return _invite_page(request, diagnostic_round, InvitationForm(), bulk, report)
-    messages.success(request, report.summary())
-    if not report.not_sent:
-        return redirect("diagnostic-invite", diagnostic_round.pk)
-    again = BulkInvitationForm(initial={"lines": report.unsent_lines()})
-    return _invite_page(request, diagnostic_round, InvitationForm(), again, report)
+        return _invite_page(request, diagnostic_round, InvitationForm(), bulk, errors=errors)
+    base_url = request.build_absolute_uri("/").removesuffix("/")
+    job = do_start_invite_many(diagnostic_round, people, by=request.user, base_url=base_url)
+    messages.success(
+        request,
+        f"All {len(people)} line{pluralize(len(people))} passed the checks: the invitations "
+        "are sent in the background.",
+    )
+    return redirect(job)
 
 
 def _invite_page(
@@ -87,12 +96,15 @@ def _invite_page(
     diagnostic_round: Round,
     form: InvitationForm,
     bulk: BulkInvitationForm,
-    report: BulkInviteReport | None = None,
+    *,
+    errors: list[str] | None = None,
+    not_sent: list[dict[str, Any]] | None = None,
 ) -> HttpResponse:
-    """The invite page: both forms, what a bulk sending did, and the invitations sent."""
+    """The invite page: both forms, the problems of bulk lines or the people a bulk sending
+    did not reach, and the invitations sent."""
     invitations = diagnostic_round.invitations.select_related("organisation", "revoked_by")
     page = Paginator(invitations, PAGE_SIZE).get_page(request.GET.get("page"))
-    errors = report.errors if report else []
+    errors = errors or []
     context = {
         "round": diagnostic_round,
         "form": form,
@@ -101,10 +113,22 @@ def _invite_page(
         "problems": len(errors),
         "errors": errors[:ERRORS_SHOWN],
         "more": max(0, len(errors) - ERRORS_SHOWN),
-        "not_sent": report.not_sent if report else [],
+        "not_sent": not_sent or [],
     }
     status = 400 if form.errors or bulk.errors else 200
     return render(request, "diagnostic/invite.html", context, status=status)
+
+
+def _not_sent_by_job(request: AuthedRequest, diagnostic_round: Round) -> list[dict[str, Any]]:
+    """The people not reached by the bulk sending of ``?job=`` (one the user may see, of
+    this round, finished), as its result lists them."""
+    pk = request.GET.get("job", "")
+    if not pk.isdigit():
+        return []
+    job = visible_jobs(request.user).filter(pk=pk, kind="diagnostic.invite_many").first()
+    if job is None or not job.is_finished or job.result.get("round_id") != diagnostic_round.pk:
+        return []
+    return list(job.result.get("not_sent", []))
 
 
 @require_POST

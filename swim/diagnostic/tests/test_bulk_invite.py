@@ -1,5 +1,7 @@
-"""Inviting many at once (journey 2: "she sends the diagnostic to forty small organisations"),
-and finding an organisation by name or org-id with a type-ahead list."""
+"""Inviting many at once (journey 2: "she sends the diagnostic to forty small organisations"):
+checked in the request, sent by a background job (run at once here: the test settings'
+immediate task backend); and finding an organisation by name or org-id with a type-ahead
+list."""
 
 from __future__ import annotations
 
@@ -17,11 +19,20 @@ from django.test import Client
 from django.utils import timezone
 
 from swim.accounts.models import User
-from swim.diagnostic.actions import do_invite, do_invite_many
+from swim.diagnostic.actions import (
+    check_invite_lines,
+    do_invite,
+    do_invite_many,
+    do_send_invitations,
+    do_start_invite_many,
+    invitee_data,
+    invitees_from,
+)
 from swim.diagnostic.invitees import MAX_LINES
 from swim.diagnostic.models import Invitation, Round
 from swim.diagnostic.tests import mail_helpers
 from swim.directory.models import Organisation
+from swim.jobs.models import Job
 from swim.testing import Personas, make_org
 
 pytestmark = pytest.mark.django_db
@@ -76,8 +87,19 @@ def test_pasted_lines_are_all_sent_finding_organisations_by_org_id_or_name(
     )
     response = post_lines(client, personas, diagnostic_round, lines)
     assert response.status_code == 302
+    job = Job.objects.get()
+    assert response["Location"] == f"/jobs/{job.pk}/"
     page = text(client.get(response["Location"]))
-    assert "Sent 3 invitations." in page
+    assert "All 3 lines passed the checks: the invitations are sent in the background." in page
+    assert "<h1>Send 3 diagnostic invitations</h1>" in page
+    assert '<p role="status" aria-live="polite">Sent 3 invitations.</p>' in page
+    assert (job.kind, job.status, job.done, job.total) == (
+        "diagnostic.invite_many",
+        Job.Status.SUCCEEDED,
+        3,
+        3,
+    )
+    assert job.result["next_url"] == f"/diagnostic/rounds/{diagnostic_round.pk}/invite/#invitations"
     assert invited() == {
         (A, "Asha Khan", "asha@example.org", "trustee"),
         (B, "Ben Brown", "ben@example.org", "ceo"),
@@ -138,6 +160,7 @@ def test_any_problem_sends_nothing_and_lists_every_problem_by_line_keeping_the_t
     assert 'aria-describedby="bulk-problems id_lines_helptext id_lines_error"' in page
     assert "Nothing was sent: correct the lines listed above." in page
     assert not Invitation.objects.exists()
+    assert not Job.objects.exists()
     assert not mail.outbox
 
 
@@ -245,6 +268,70 @@ def test_a_person_invited_meanwhile_by_a_second_click_is_not_sent_twice(
     assert Invitation.objects.count() == len(mail.outbox) == 1
 
 
+def test_two_jobs_started_from_the_same_checked_lines_invite_each_person_once(
+    personas: Personas, diagnostic_round: Round
+) -> None:
+    """A second click whose checks passed before the first job sent anything: its job
+    finds the person invited meanwhile and says so."""
+    lines = f"{A}, Asha Khan, asha@example.org\n{B}, Ben Brown, ben@example.org"
+    checked = [check_invite_lines(diagnostic_round, lines) for _ in range(2)]
+    assert [errors for errors, _ in checked] == [[], []]
+    first, second = (
+        do_start_invite_many(
+            diagnostic_round, people, by=personas.facilitator, base_url="http://testserver"
+        )
+        for _, people in checked
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.message == "Sent 2 invitations."
+    assert second.message == (
+        "Sent 0 invitations; 2 not reached: asha@example.org (invited meanwhile (a second "
+        "click, or someone else): not sent twice), ben@example.org (invited meanwhile (a "
+        "second click, or someone else): not sent twice)."
+    )
+    assert Invitation.objects.count() == len(mail.outbox) == 2
+
+
+def test_the_sending_reports_its_progress_person_by_person(
+    personas: Personas, diagnostic_round: Round
+) -> None:
+    _, people = check_invite_lines(
+        diagnostic_round, "".join(f"{A}, Person {n}, p{n}@example.org\n" for n in range(3))
+    )
+    told: list[tuple[int, int, str]] = []
+    do_send_invitations(
+        diagnostic_round,
+        people,
+        by=None,
+        link_for=link_for,
+        progress=lambda done, total, message: told.append((done, total, message)),
+    )
+    assert told == [
+        (0, 3, "Sending 3 invitations"),
+        (1, 3, "1 of 3 invitations done"),
+        (2, 3, "2 of 3 invitations done"),
+        (3, 3, "Sent 3 invitations."),
+    ]
+
+
+def test_a_person_of_an_organisation_deleted_before_the_job_ran_is_reported_not_sent(
+    personas: Personas, diagnostic_round: Round
+) -> None:
+    gamma = make_org(name="Gamma Trust", org_id="GB-CHC-5555555")
+    _, people = check_invite_lines(
+        diagnostic_round, f"{A}, Asha Khan, asha@example.org\nGamma Trust, Gil, gil@example.org"
+    )
+    data = [invitee_data(*person) for person in people]
+    gamma_pk, _ = gamma.pk, gamma.delete()
+    report = do_send_invitations(diagnostic_round, invitees_from(data), by=None, link_for=link_for)
+    assert [m.to for m in mail.outbox] == [["asha@example.org"]]
+    assert [str(item) for item in report.not_sent] == [
+        f"Line 2: Gil (gil@example.org) for organisation #{gamma_pk}: the organisation was "
+        "deleted from the directory meanwhile."
+    ]
+
+
 def test_more_than_five_hundred_lines_are_refused_whole(
     personas: Personas, diagnostic_round: Round
 ) -> None:
@@ -265,9 +352,18 @@ def test_one_email_that_fails_is_not_kept_and_listed_and_the_others_stay_sent(
     refused = f"{B}, Nobody Known, {mail_helpers.REFUSED}, staff"
     lines = f"{A}, Asha Khan, asha@example.org\n{refused}\n{A}, Cai Jones, cai@example.org\n"
     response = post_lines(client, personas, diagnostic_round, lines)
-    assert response.status_code == 200
-    page = text(response)
-    assert "Sent 2 invitations. 1 could not be sent: no invitation was kept for it." in page
+    assert response.status_code == 302
+    job = Job.objects.get()
+    assert job.message == (
+        f"Sent 2 invitations; 1 not reached: {mail_helpers.REFUSED} (the mail server refused "
+        "the address)."
+    )
+    assert job.result["next_url"] == (
+        f"/diagnostic/rounds/{diagnostic_round.pk}/invite/?job={job.pk}#bulk-form"
+    )
+    assert "See the result" in text(client.get(response["Location"]))
+    page = text(client.get(job.result["next_url"]))
+    assert "1 invitation could not be sent" in page
     row = re.search(r"<tbody><tr><td>2</td>.*?</tr>", page)
     assert row
     assert re.sub(r"<[^>]+>", "|", row.group()).split("|")[3:10:2] == [
@@ -279,6 +375,28 @@ def test_one_email_that_fails_is_not_kept_and_listed_and_the_others_stay_sent(
     assert box(page) == refused  # only the line not reached, to send again
     assert [m.to for m in mail.outbox] == [["asha@example.org"], ["cai@example.org"]]
     assert {i.email for i in Invitation.objects.all()} == {"asha@example.org", "cai@example.org"}
+    url = f"/diagnostic/rounds/{diagnostic_round.pk}/invite/"
+    assert "could not be sent" not in text(client.get(url))  # without the job: no list
+    client.force_login(personas.admin)  # another's job, visible to an administrator
+    assert "1 invitation could not be sent" in text(client.get(job.result["next_url"]))
+    other = Round.objects.create(name="Follow-up 2027")
+    elsewhere = text(client.get(f"/diagnostic/rounds/{other.pk}/invite/?job={job.pk}"))
+    assert "could not be sent" not in elsewhere  # the job of another round is not shown
+
+
+def test_a_job_summary_names_at_most_what_fits_in_a_message(
+    personas: Personas, diagnostic_round: Round, settings: Any
+) -> None:
+    settings.EMAIL_BACKEND = "swim.diagnostic.tests.mail_helpers.DownBackend"
+    lines = "".join(f"{A}, Person {n}, p{n}@example.org\n" for n in range(20))
+    report = invite_many(diagnostic_round, lines)
+    brief = report.in_brief()
+    assert len(brief) == 300
+    assert brief.startswith(
+        "Sent 0 invitations; 20 not reached: p0@example.org (the mail server could not be "
+        "reached), p1@example.org"
+    )
+    assert brief.endswith("…")
 
 
 def test_after_five_emails_fail_in_a_row_the_rest_are_not_tried(
@@ -324,6 +442,7 @@ def test_a_csv_file_is_read_like_the_box_and_on_a_problem_its_lines_come_into_th
     fixed = content.replace("ben@", "ben@example.org")
     upload = SimpleUploadedFile("people.csv", fixed.encode(), "text/csv")
     assert client.post(url, {"lines": "", "file": upload}).status_code == 302
+    assert Job.objects.get().label == "Send 2 diagnostic invitations"
     assert len(mail.outbox) == 2
 
 
@@ -371,6 +490,7 @@ def test_only_facilitators_and_admins_send_many(
     url = f"/diagnostic/rounds/{diagnostic_round.pk}/invite/many/"
     assert client.post(url, {"lines": f"{A}, Asha, asha@example.org"}).status_code == 403
     assert not Invitation.objects.exists()
+    assert not Job.objects.exists()
     client.force_login(personas.facilitator)
     assert client.get(url).status_code == 405  # a POST only
 
@@ -616,7 +736,10 @@ def test_a_facilitator_pastes_three_lines_and_sees_them_sent(
 
     box_.fill(box_.input_value().replace("ben@example", "ben@example.org"))
     page.get_by_role("button", name="Check and send the invitations").click()
-    page.get_by_text("Sent 3 invitations").wait_for()
-    assert page.get_by_role("cell", name="Ben Brown (ben@example.org)").is_visible()
+    page.get_by_role("heading", name="Send 3 diagnostic invitations").wait_for()
+    page.get_by_role("status").get_by_text("Sent 3 invitations.").wait_for()
+    assert page.get_by_text("All 3 lines passed the checks").is_visible()
     assert_accessible(page)
+    page.get_by_role("link", name="See the result").click()
+    assert page.get_by_role("cell", name="Ben Brown (ben@example.org)").is_visible()
     assert len(mail.outbox) == 3
