@@ -183,14 +183,37 @@ def pair_coherence(clusters: Sequence[npt.ArrayLike], tags: Sequence[Sequence[st
     >>> pair_coherence([[0, 1, 2], [3, 4]], tags)  # 0-1 and 1-2 share, 0-2 does not
     0.6666666666666666
     """
-    pairs = _pairs(clusters)
     matrix = _tag_matrix(tags)
-    tagged = np.asarray(matrix.sum(axis=1)).ravel() > 0
-    pairs = pairs[tagged[pairs[:, 0]] & tagged[pairs[:, 1]]]
+    return _pairs_sharing(clusters, matrix, _has_any(matrix))
+
+
+def _has_any(matrix: sparse.csr_matrix) -> BoolArray:
+    return np.asarray(np.asarray(matrix.sum(axis=1)).ravel() > 0, dtype=np.bool_)
+
+
+def _pairs_sharing(
+    clusters: Sequence[npt.ArrayLike], matrix: sparse.csr_matrix, counted: BoolArray
+) -> float:
+    """Share of within-candidate pairs of ``counted`` rows with a column of ``matrix`` in
+    common; NaN without such pairs."""
+    pairs = _pairs(clusters)
+    pairs = pairs[counted[pairs[:, 0]] & counted[pairs[:, 1]]]
     if not len(pairs):
         return math.nan
     shared = np.asarray(matrix[pairs[:, 0]].multiply(matrix[pairs[:, 1]]).sum(axis=1)).ravel()
     return float(np.mean(shared > 0))
+
+
+def _chance_sharing(matrix: sparse.csr_matrix, counted: BoolArray) -> float:
+    """Share of all pairs of ``counted`` rows with a column of ``matrix`` in common."""
+    matrix = matrix[counted]
+    m = matrix.shape[0]
+    if m < 2:
+        return math.nan
+    common = sparse.csr_matrix(matrix @ matrix.T)
+    common.setdiag(0)
+    common.eliminate_zeros()
+    return float(common.nnz / (m * (m - 1)))
 
 
 def chance_coherence(tags: Sequence[Sequence[str]]) -> float:
@@ -202,14 +225,7 @@ def chance_coherence(tags: Sequence[Sequence[str]]) -> float:
     0.3333333333333333
     """
     matrix = _tag_matrix(tags)
-    matrix = matrix[np.asarray(matrix.sum(axis=1)).ravel() > 0]
-    m = matrix.shape[0]
-    if m < 2:
-        return math.nan
-    common = sparse.csr_matrix(matrix @ matrix.T)
-    common.setdiag(0)
-    common.eliminate_zeros()
-    return float(common.nnz / (m * (m - 1)))
+    return _chance_sharing(matrix, _has_any(matrix))
 
 
 def _network_pairs(networks: Sequence[Sequence[str]]) -> IntArray:
@@ -307,12 +323,7 @@ def shared_gap(
     0.3333333333333333
     """
     gaps, answered = _gap_matrix(needs, threshold)
-    pairs = _pairs(clusters)
-    pairs = pairs[answered[pairs[:, 0]] & answered[pairs[:, 1]]]
-    if not len(pairs):
-        return math.nan
-    common = np.asarray(gaps[pairs[:, 0]].multiply(gaps[pairs[:, 1]]).sum(axis=1)).ravel()
-    return float(np.mean(common > 0))
+    return _pairs_sharing(clusters, gaps, answered)
 
 
 def chance_shared_gap(needs: npt.ArrayLike, threshold: float = GAP_NEED) -> float:
@@ -324,14 +335,7 @@ def chance_shared_gap(needs: npt.ArrayLike, threshold: float = GAP_NEED) -> floa
     0.3333333333333333
     """
     gaps, answered = _gap_matrix(needs, threshold)
-    gaps = gaps[answered]
-    m = gaps.shape[0]
-    if m < 2:
-        return math.nan
-    common = sparse.csr_matrix(gaps @ gaps.T)
-    common.setdiag(0)
-    common.eliminate_zeros()
-    return float(common.nnz / (m * (m - 1)))
+    return _chance_sharing(gaps, answered)
 
 
 def hide_ties(
